@@ -1,0 +1,34 @@
+import type { KeyRing } from '@/lib/server/auth/ingest-token';
+import type { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
+import type { DumpStore } from '@/lib/server/storage';
+
+/**
+ * The running server's shared parts. server.ts builds it once; route handlers (bundled by Next, same process)
+ * reach it through a globalThis key, so both sides use one store, one key ring and one session registry.
+ */
+export interface ServerContext {
+  store: DumpStore;
+  keyRing: KeyRing;
+  live: LiveSessionRegistry;
+  hostIdentifier?: string;
+  trustProxy: boolean;
+  idleMs: number;
+  maxUploadBytes: number;
+  /** Queues a session for processing (at end, and periodically while live). */
+  scheduleProcessing(sessionId: bigint, reason: 'ended' | 'live'): void;
+  startedAt: number;
+  version: string;
+}
+
+const key = Symbol.for('callscope.context');
+type Holder = { [key]?: ServerContext };
+
+export function setServerContext(ctx: ServerContext | undefined): void {
+  (globalThis as Holder)[key] = ctx;
+}
+
+export function serverContext(): ServerContext {
+  const ctx = (globalThis as Holder)[key];
+  if (!ctx) throw new Error('Callscope server context is not initialised (start through server.ts)');
+  return ctx;
+}

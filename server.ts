@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { envKeyRing } from '@/lib/server/auth/ingest-token';
+import { type ServerContext, setServerContext } from '@/lib/server/context';
+import { connectDatabase, disconnectDatabase } from '@/lib/server/db/client';
+import { startEmbeddedPostgres } from '@/lib/server/db/embedded';
+import { migrate } from '@/lib/server/db/migrate';
+import { loadEnv } from '@/lib/server/env';
+import { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
+import { startIdleSweep } from '@/lib/server/ingest/idle-sweep';
+import { CLOSE, createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
+import { logger } from '@/lib/server/logger';
+import { LocalDumpStore } from '@/lib/server/storage';
+
+/**
+ * One Node server on one port: Next.js (dashboard, API route handlers) and the WebSocket ingest, which Next
+ * route handlers cannot accept. Also owns the database (embedded PostgreSQL unless DATABASE_URL is set),
+ * migrations, dump storage and the processing queue.
+ */
+const ROOT = path.resolve(import.meta.dirname, path.basename(import.meta.dirname) === 'dist' ? '..' : '.');
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  /** Serve the Next.js app (needs `next build` unless dev). Ingest-only servers are used by some tests. */
+  withNext?: boolean;
+  dev?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  databaseUrl: string;
+  context: ServerContext;
+  close(): Promise<void>;
+}
+
+function readVersion(): string {
+  try {
+    return JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const env = loadEnv(options.env ?? process.env);
+  const log = logger();
+  const dataDirectory = path.resolve(ROOT, env.CALLSCOPE_DATA_DIR);
+
+  const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(dataDirectory);
+  const databaseUrl = env.DATABASE_URL ?? embedded!.url;
+  const migrations = await migrate(databaseUrl);
+  if (migrations.applied.length) log.info({ applied: migrations.applied }, 'migrations applied');
+  connectDatabase(databaseUrl);
+
+  const store = await new LocalDumpStore(path.join(dataDirectory, 'dumps')).init();
+  const live = new LiveSessionRegistry();
+  const { createProcessingQueue } = await import('@/lib/server/processing/queue');
+  const queue = createProcessingQueue({ store });
+  const context: ServerContext = {
+    store,
+    keyRing: envKeyRing(env.CALLSCOPE_JWT_SECRET),
+    live,
+    hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER,
+    trustProxy: env.CALLSCOPE_TRUST_PROXY,
+    idleMs: env.CALLSCOPE_SESSION_IDLE_MINUTES * 60_000,
+    maxUploadBytes: env.CALLSCOPE_MAX_UPLOAD_MB * 1024 * 1024,
+    scheduleProcessing: (id, reason) => queue.schedule(id, reason),
+    startedAt: Date.now(),
+    version: readVersion(),
+  };
+  setServerContext(context);
+  if (env.CALLSCOPE_JWT_SECRET.length === 0) {
+    log.warn('CALLSCOPE_JWT_SECRET is not set: every ingest client is accepted (set it in production)');
+  }
+
+  const withNext = options.withNext ?? true;
+  const dev = options.dev ?? env.NODE_ENV === 'development';
+  let nextHandler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | undefined;
+  let nextUpgrade: ((req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => Promise<void>) | undefined;
+  let nextApp: { close?: () => Promise<void> } | undefined;
+  if (withNext) {
+    const { default: next } = await import('next');
+    const app = next({ dev, dir: ROOT, hostname: 'localhost', port: options.port ?? env.PORT });
+    await app.prepare();
+    nextHandler = app.getRequestHandler();
+    nextUpgrade = app.getUpgradeHandler();
+    nextApp = app as unknown as { close?: () => Promise<void> };
+  }
+
+  const ingest = createIngestWebSocketServer(context);
+  const server = http.createServer((req, res) => {
+    // rtcstats-compatible health check for load balancers: 200, empty body, no Next round trip.
+    if (req.url === '/healthcheck' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200).end();
+      return;
+    }
+    if (!nextHandler) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'not_found', message: 'dashboard disabled on this server' } }));
+      return;
+    }
+    nextHandler(req, res).catch((err) => {
+      log.error({ err }, 'request failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (dev && nextUpgrade && req.url?.startsWith('/_next/')) {
+      nextUpgrade(req, socket, head);
+      return;
+    }
+    ingest.handleUpgrade(req, socket, head);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? env.PORT, options.host ?? env.HOST, () => resolve());
+  });
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  const sweep = startIdleSweep(context);
+  queue.start();
+  log.info({ port, database: embedded ? 'embedded' : 'external', dataDirectory }, 'Callscope listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      sweep.stop();
+      for (const s of live.all()) {
+        s.closeTransport?.(1001, 'server shutting down');
+        await s.end(1001, 'server shutting down');
+      }
+      await ingest.close();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue.stop();
+      await nextApp?.close?.().catch(() => {});
+      setServerContext(undefined);
+      await disconnectDatabase();
+      await embedded?.stop();
+    })();
+    return closing;
+  };
+  return { url: `http://127.0.0.1:${port}`, port, databaseUrl, context, close };
+}
+
+const isMain = process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  startServer()
+    .then((running) => {
+      const stop = (signal: string) => {
+        logger().info({ signal }, 'shutting down');
+        running.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    })
+    .catch((err) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    });
+}
+
+export { CLOSE };

@@ -1,0 +1,39 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The shared real dumps (../shared/fixtures beside the repo); absent outside this team's machines. */
+export const FIXTURES_DIR = path.resolve(import.meta.dirname, '../../../shared/fixtures');
+export const HAVE_FIXTURES = existsSync(FIXTURES_DIR);
+export const SKIP_FIXTURES_MESSAGE = `skipped: ${FIXTURES_DIR} is absent (shared fixtures are only on the team's machines)`;
+
+export const RTCSTATS_FIXTURES = [
+  { file: 'standup-alice.rtcstats', user: 'user_alice', session: 'sess_alice_1', conference: 'standup' },
+  { file: 'standup-bob.rtcstats', user: 'user_bob', session: 'sess_bob_1', conference: 'standup' },
+  { file: 'standup2-alice.rtcstats', user: 'user_alice', session: 'sess_alice_2', conference: 'standup' },
+  { file: 'standup2-bob.rtcstats', user: 'user_bob', session: 'sess_bob_2', conference: 'standup' },
+] as const;
+
+export interface RtcstatsFixture {
+  metadata: { url: string; origin: string; userAgent: string; startTime: number; clientProtocol: string };
+  /** Client frames as recorded (the server's final `close` line removed). */
+  frames: string[];
+  closeCode: number;
+}
+
+export function fixturePath(...parts: string[]): string {
+  return path.join(FIXTURES_DIR, ...parts);
+}
+
+export function readRtcstatsFixture(file: string): RtcstatsFixture {
+  const lines = readFileSync(fixturePath('rtcstats-js', file), 'utf8').split('\n');
+  if (lines[0] !== 'RTCStatsDump') throw new Error(`${file} is not an RTCStatsDump`);
+  const metadata = JSON.parse(lines[1]);
+  const frames = lines.slice(2).filter((l) => l.length > 0);
+  let closeCode = 1000;
+  const last = frames.at(-1);
+  if (last?.startsWith('["close",null,')) {
+    closeCode = JSON.parse(last)[2];
+    frames.pop();
+  }
+  return { metadata, frames, closeCode };
+}
