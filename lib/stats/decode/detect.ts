@@ -1,0 +1,95 @@
+/**
+ * Entry point for whole dumps: gunzips if needed, recognizes the format and runs the matching decoder.
+ *
+ * Recognized, in this order: rtcstats file format 3 (`RTCStatsDump\n`), Jitsi dumps (first line a JSON array
+ * whose first element is `connectionInfo` or another method string, like `["identity", null, {...}, ts]`), and
+ * chrome://webrtc-internals "Create dump" JSON (starts with `{`). Anything else throws `UnsupportedDumpError`;
+ * once a format is recognized, damaged content only produces warnings.
+ */
+
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import type { DumpFormat, DumpSink } from '../model';
+import { decodeJitsi } from './jitsi';
+import type { LineDecoderOptions } from './line-decoder';
+import { RTCSTATS_MAGIC, decodeRtcstats } from './rtcstats';
+import { decodeWebrtcInternals } from './webrtc-internals';
+
+export class UnsupportedDumpError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedDumpError';
+  }
+}
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+export function isGzip(input: Buffer | string): boolean {
+  return typeof input !== 'string' && input.length >= 2 && input[0] === GZIP_MAGIC_0 && input[1] === GZIP_MAGIC_1;
+}
+
+/**
+ * Gunzips `input` when it starts with the gzip magic. A truncated gzip stream keeps what could be inflated
+ * (`finishFlush`), so a partly uploaded `.gz` still decodes up to the cut; `onTruncated` is told.
+ */
+export function maybeGunzip(input: Buffer | string, onTruncated?: (message: string) => void): Buffer | string {
+  if (!isGzip(input)) return input;
+  const buffer = input as Buffer;
+  try {
+    return gunzipSync(buffer);
+  } catch (error) {
+    try {
+      const partial = gunzipSync(buffer, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      onTruncated?.(`gzip stream is damaged or truncated (${(error as Error).message}); decoded what could be inflated`);
+      return partial;
+    } catch {
+      throw new UnsupportedDumpError(`gzip data could not be inflated: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** How many leading characters are inspected to recognize a format. */
+const SNIFF_LENGTH = 4096;
+
+/** Recognizes the format of already-inflated content, or returns undefined. */
+export function detectFormat(text: string): DumpFormat | undefined {
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0; // tolerate a UTF-8 BOM
+  const head = text.slice(start, start + SNIFF_LENGTH);
+  if (head.startsWith(`${RTCSTATS_MAGIC}\n`) || head.startsWith(`${RTCSTATS_MAGIC}\r\n`) || head === RTCSTATS_MAGIC) {
+    return 'rtcstats';
+  }
+  const trimmed = head.trimStart();
+  if (trimmed.startsWith('{')) return 'webrtc-internals';
+  // Jitsi: `["connectionInfo", null, {...}, ts]`, or (older/cut dumps) any `["method", ...` line.
+  if (/^\[\s*"[^"\\]{1,200}"\s*,/.test(trimmed)) return 'jitsi';
+  return undefined;
+}
+
+/**
+ * Decodes a whole dump into `sink`. Throws `UnsupportedDumpError` only when the format is not recognized
+ * (including gzip data that cannot be inflated at all).
+ */
+export function decodeDump(input: Buffer | string, sink: DumpSink, options?: LineDecoderOptions): DumpFormat {
+  const truncationWarnings: string[] = [];
+  const inflated = maybeGunzip(input, (message) => truncationWarnings.push(message));
+  // Only the head is turned into a string for sniffing; decoders get the original Buffer (decoded as UTF-8).
+  const head = typeof inflated === 'string' ? inflated.slice(0, SNIFF_LENGTH) : inflated.subarray(0, SNIFF_LENGTH).toString('utf8');
+  const format = detectFormat(head);
+  if (!format) {
+    const preview = JSON.stringify(head.slice(0, 40));
+    throw new UnsupportedDumpError(`unrecognized dump format (starts with ${preview})`);
+  }
+  switch (format) {
+    case 'rtcstats':
+      decodeRtcstats(inflated, sink, options);
+      break;
+    case 'jitsi':
+      decodeJitsi(inflated, sink, options);
+      break;
+    case 'webrtc-internals':
+      decodeWebrtcInternals(inflated, sink);
+      break;
+  }
+  for (const message of truncationWarnings) sink.warn(message);
+  return format;
+}
