@@ -30,8 +30,8 @@ export function createProcessingQueue(deps: {
   const runner =
     deps.run ??
     (async (sessionId: bigint) => {
-      const { processSessionInWorker } = await import('@/lib/server/processing/worker-pool');
-      await processSessionInWorker(sessionId);
+      const { processSession } = await import('@/lib/server/processing/process-session');
+      await processSession(sessionId, deps.store);
     });
 
   const pump = () => {
@@ -68,11 +68,20 @@ export function createProcessingQueue(deps: {
     },
     start() {
       started = true;
+      // Resume what a previous process left half done.
+      import('@/lib/server/processing/process-session')
+        .then(({ unfinishedSessions }) => unfinishedSessions())
+        .then((ids) => {
+          for (const id of ids) this.schedule(id, 'ended');
+        })
+        .catch((err) => logger().error({ err }, 'listing unfinished sessions failed'));
       pump();
     },
     async stop() {
       stopped = true;
       await running;
+      const { stopAnalysisWorker } = await import('@/lib/server/processing/worker-pool');
+      await stopAnalysisWorker();
     },
     idle() {
       if (!running && pending.size === 0) return Promise.resolve();
