@@ -1,5 +1,6 @@
 import type { KeyRing } from '@/lib/server/auth/ingest-token';
 import type { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
+import type { EventLog } from '@/lib/server/processing/analyze-worker';
 import type { DumpStore } from '@/lib/server/storage';
 
 /**
@@ -16,6 +17,8 @@ export interface ServerContext {
   maxUploadBytes: number;
   /** Queues a session for processing (at end, and periodically while live). */
   scheduleProcessing(sessionId: bigint, reason: 'ended' | 'live'): void;
+  /** The event log of a stored dump, decoded off the main thread. */
+  eventLog(dumpId: string, filter: { pc?: string; type?: string; limit: number }): Promise<EventLog>;
   startedAt: number;
   version: string;
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
+import type { EventLog } from './analyze-worker';
 
 /**
  * One analysis worker thread, started on first use and restarted if it dies. Jobs are serialized by the
@@ -11,7 +12,7 @@ const JOB_TIMEOUT_MS = 5 * 60_000;
 
 let worker: Worker | undefined;
 let nextId = 1;
-const waiting = new Map<number, { resolve: (a: SessionAnalysis) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+const waiting = new Map<number, { resolve: (a: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
 
 // server.ts runs from the repo root (tsx) or from dist/ (bundle): find the repo root either way.
 const ROOT = [import.meta.dirname, path.resolve(import.meta.dirname, '..'), path.resolve(import.meta.dirname, '../../..')].find(
@@ -39,13 +40,13 @@ function getWorker(): Worker {
   const entry = workerEntry();
   const w = new Worker(entry.file, { execArgv: entry.execArgv, resourceLimits: { maxOldGenerationSizeMb: 4096 } });
   w.unref();
-  w.on('message', (msg: { id: number; analysis?: SessionAnalysis; error?: string }) => {
+  w.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
     const job = waiting.get(msg.id);
     if (!job) return;
     waiting.delete(msg.id);
     clearTimeout(job.timer);
     if (msg.error !== undefined) job.reject(new Error(msg.error));
-    else job.resolve(msg.analysis as SessionAnalysis);
+    else job.resolve(msg.result);
   });
   w.on('error', (err) => {
     worker = undefined;
@@ -59,7 +60,7 @@ function getWorker(): Worker {
   return w;
 }
 
-export function analyzeInWorker(dump: Buffer): Promise<SessionAnalysis> {
+function runInWorker<T>(dump: Buffer, request: Record<string, unknown>): Promise<T> {
   const w = getWorker();
   const id = nextId++;
   return new Promise((resolve, reject) => {
@@ -69,10 +70,18 @@ export function analyzeInWorker(dump: Buffer): Promise<SessionAnalysis> {
       // A job that runs away is stopped with its thread; the next job starts a fresh one.
       w.terminate().catch(() => {});
     }, JOB_TIMEOUT_MS);
-    waiting.set(id, { resolve, reject, timer });
+    waiting.set(id, { resolve: resolve as (a: unknown) => void, reject, timer });
     const copy = new Uint8Array(dump); // own ArrayBuffer, transferred without a second copy
-    w.postMessage({ id, dump: copy }, [copy.buffer as ArrayBuffer]);
+    w.postMessage({ ...request, id, dump: copy }, [copy.buffer as ArrayBuffer]);
   });
+}
+
+export function analyzeInWorker(dump: Buffer): Promise<SessionAnalysis> {
+  return runInWorker(dump, { mode: 'analyze' });
+}
+
+export function eventLogInWorker(dump: Buffer, filter: { pc?: string; type?: string; limit: number }): Promise<EventLog> {
+  return runInWorker(dump, { mode: 'events', ...filter });
 }
 
 export async function stopAnalysisWorker(): Promise<void> {

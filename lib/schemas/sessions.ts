@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { cursor, epochMs, idText, limit } from './common';
+
+export const listSessionsQuery = z.object({
+  user: idText.optional(),
+  conference: idText.optional(),
+  session: idText.optional(),
+  /** Prefix match on user, conference and session ids at once (the search box). */
+  q: idText.optional(),
+  from: epochMs.optional(),
+  to: epochMs.optional(),
+  issue: z.string().regex(/^[a-z-]+$/).optional(),
+  browser: z.string().max(64).optional(),
+  os: z.string().max(64).optional(),
+  live: z.enum(['true', 'false']).optional(),
+  limit,
+  cursor,
+});
+export type ListSessionsQuery = z.infer<typeof listSessionsQuery>;
+
+export const seriesQuery = z.object({
+  metrics: z
+    .string()
+    .regex(/^[A-Za-z,]+$/)
+    .optional()
+    .transform((v) => (v ? v.split(',').filter(Boolean) : undefined)),
+  from: epochMs.optional(),
+  to: epochMs.optional(),
+  maxPoints: z.coerce.number().int().min(10).max(20_000).default(600),
+});
+
+export const eventsQuery = z.object({
+  pc: z.string().max(64).optional(),
+  type: z.string().max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(50_000).default(5_000),
+});

@@ -1,0 +1,161 @@
+import { db } from '@/lib/server/db/client';
+import {
+  listTracks,
+  loadAnalysis,
+  toListItem,
+  type SessionListItem,
+  type TrackDto,
+} from '@/lib/server/data/read-sessions';
+import { type ConferencePairing, pairConference } from '@/lib/stats/analyze/pairing';
+import type { SessionAnalysis } from '@/lib/stats/analyze/types';
+
+/** A conference: its participants side by side, track pairs with fault verdicts, one timeline per session. */
+
+export interface TimelineEvent {
+  time: number;
+  type: 'joined' | 'left' | 'rejoined' | 'ice' | 'connection' | 'issue';
+  label: string;
+  severity?: string;
+}
+
+const MAX_SESSIONS = 200;
+
+// Pairing compares whole series; cache it per conference until any of its sessions is processed again.
+const pairingCache = new Map<string, { stamp: string; pairing: ConferencePairing; analyses: Map<string, SessionAnalysis> }>();
+
+export async function getConference(name: string) {
+  const client = db();
+  const conference = await client.conference.findUnique({ where: { name } });
+  const rows = await client.rtcstatsSession.findMany({
+    where: { rtcstatsConference: name },
+    orderBy: [{ firstEventAt: 'asc' }, { id: 'asc' }],
+    take: MAX_SESSIONS,
+  });
+  if (!conference && rows.length === 0) return null;
+  const sessions = rows.map(toListItem);
+  const tracks = await listTracks(rows.map((r) => r.id));
+  const tracksBySession = new Map<string, TrackDto[]>();
+  for (const t of tracks) {
+    const list = tracksBySession.get(t.sessionId) ?? [];
+    list.push(t);
+    tracksBySession.set(t.sessionId, list);
+  }
+
+  const stamp = rows.map((r) => `${r.id}:${r.featuresProcessingStop?.getTime() ?? 0}`).join(',');
+  let cached = pairingCache.get(name);
+  if (!cached || cached.stamp !== stamp) {
+    const analyses = new Map<string, SessionAnalysis>();
+    for (const r of rows) {
+      const a = await loadAnalysis(r.id);
+      if (a) analyses.set(String(r.id), a);
+    }
+    const pairing = pairConference(
+      [...analyses].map(([sessionId, analysis]) => ({
+        sessionId,
+        userId: rows.find((r) => String(r.id) === sessionId)?.rtcstatsUser ?? null,
+        analysis,
+      })),
+    );
+    cached = { stamp, pairing, analyses };
+    pairingCache.set(name, cached);
+    if (pairingCache.size > 50) pairingCache.delete(pairingCache.keys().next().value as string);
+  }
+
+  // One person with several sessions (rejoins) is one participant.
+  const byUser = new Map<string, (SessionListItem & { tracks: TrackDto[] })[]>();
+  for (const s of sessions) {
+    const key = s.user ?? `session:${s.id}`;
+    const list = byUser.get(key) ?? [];
+    list.push({ ...s, tracks: tracksBySession.get(s.id) ?? [] });
+    byUser.set(key, list);
+  }
+  const participants = [...byUser].map(([user, list]) => ({ user, sessions: list }));
+
+  const timeline = participants.flatMap((p) =>
+    p.sessions.map((s, index) => ({
+      sessionId: s.id,
+      user: p.user,
+      events: sessionTimeline(s, index > 0, cached.analyses.get(s.id)),
+    })),
+  );
+
+  const times = sessions.flatMap((s) => [s.start, s.end]).filter((t): t is number => t !== null);
+  return {
+    conference: {
+      name,
+      firstSeen: conference?.firstSeen.getTime() ?? null,
+      lastSeen: conference?.lastSeen.getTime() ?? null,
+      sessionCount: conference?.sessionCount ?? sessions.length,
+      userCount: conference?.userCount ?? participants.length,
+      start: times.length ? Math.min(...times) : null,
+      end: times.length ? Math.max(...times) : null,
+      live: sessions.some((s) => s.live),
+    },
+    participants,
+    pairs: cached.pairing.pairs,
+    unreceived: cached.pairing.unreceived,
+    timeline,
+  };
+}
+
+function sessionTimeline(s: SessionListItem, rejoin: boolean, analysis: SessionAnalysis | undefined): TimelineEvent[] {
+  const events: TimelineEvent[] = [];
+  if (s.start !== null) events.push({ time: s.start, type: rejoin ? 'rejoined' : 'joined', label: rejoin ? 'Rejoined' : 'Joined' });
+  for (const pc of analysis?.peerConnections ?? []) {
+    for (const st of pc.states.iceConnection) events.push({ time: st.time, type: 'ice', label: `${pc.pc} ICE ${st.state}` });
+    for (const st of pc.states.connection) events.push({ time: st.time, type: 'connection', label: `${pc.pc} ${st.state}` });
+  }
+  for (const issue of analysis?.issues ?? []) {
+    events.push({ time: issue.start, type: 'issue', label: issue.message, severity: issue.severity });
+  }
+  if (s.end !== null && !s.live) events.push({ time: s.end, type: 'left', label: 'Left' });
+  return events.sort((a, b) => a.time - b.time);
+}
+
+export async function getEndUser(externalId: string) {
+  const client = db();
+  const user = await client.endUser.findUnique({ where: { externalId } });
+  const rows = await client.rtcstatsSession.findMany({
+    where: { rtcstatsUser: externalId },
+    orderBy: { id: 'desc' },
+    take: 500,
+  });
+  if (!user && rows.length === 0) return null;
+  const counts = new Map<string, number>();
+  for (const r of rows) for (const t of r.issueTypes) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return {
+    user: {
+      externalId,
+      firstSeen: user?.firstSeen.getTime() ?? null,
+      lastSeen: user?.lastSeen.getTime() ?? null,
+      sessionCount: user?.sessionCount ?? rows.length,
+    },
+    sessions: rows.map(toListItem),
+    recurringIssues: [...counts]
+      .map(([type, count]) => ({ type, count, share: rows.length ? count / rows.length : 0 }))
+      .sort((a, b) => b.count - a.count),
+  };
+}
+
+/** Conferences with a session in progress (historical replays excluded: they are not live calls). */
+export async function listLive() {
+  const rows = await db().rtcstatsSession.findMany({
+    where: { status: 'live', historical: false },
+    orderBy: { sessionStart: 'asc' },
+    take: 1000,
+  });
+  const byConference = new Map<string, SessionListItem[]>();
+  for (const r of rows) {
+    const key = r.rtcstatsConference ?? `(no conference) ${r.id}`;
+    const list = byConference.get(key) ?? [];
+    list.push(toListItem(r));
+    byConference.set(key, list);
+  }
+  return {
+    conferences: [...byConference].map(([name, sessions]) => ({
+      name,
+      participants: new Set(sessions.map((s) => s.user ?? s.id)).size,
+      sessions,
+    })),
+  };
+}

@@ -1,0 +1,163 @@
+import { db } from '@/lib/server/db/client';
+import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
+
+/** Data access for session rows ("rtcstats-server") and the conference / end-user records they feed. */
+
+export interface NewSession {
+  dumpId: string;
+  source: 'websocket' | 'upload' | 'frames';
+  format: 'rtcstats' | 'jitsi' | 'webrtc-internals';
+  identity: RtcstatsIdentity;
+  sessionStart: Date;
+  hostIdentifier?: string;
+  clientProtocol?: string;
+  deviceId?: string;
+  userIsDevice: boolean;
+  origin?: string;
+  userAgent?: string;
+  url?: string;
+  remoteAddress?: string;
+  browserName?: string;
+  browserVersion?: string;
+  osName?: string;
+  signingKeyId?: string;
+  historical: boolean;
+  status?: 'live' | 'ended';
+}
+
+export async function insertSession(s: NewSession): Promise<bigint> {
+  const row = await db().rtcstatsSession.create({
+    data: {
+      dumpId: s.dumpId,
+      source: s.source,
+      format: s.format,
+      sessionStart: s.sessionStart,
+      rtcstatsUser: s.identity.user ?? null,
+      rtcstatsConference: s.identity.conference ?? null,
+      rtcstatsSession: s.identity.session ?? null,
+      hostIdentifier: s.hostIdentifier ?? null,
+      clientProtocol: s.clientProtocol ?? null,
+      deviceId: s.deviceId ?? null,
+      userIsDevice: s.userIsDevice,
+      origin: s.origin ?? null,
+      userAgent: s.userAgent ?? null,
+      url: s.url ?? null,
+      remoteAddress: s.remoteAddress ?? null,
+      browserName: s.browserName ?? null,
+      browserVersion: s.browserVersion ?? null,
+      osName: s.osName ?? null,
+      signingKeyId: s.signingKeyId ?? null,
+      historical: s.historical,
+      status: s.status ?? 'live',
+    },
+    select: { id: true },
+  });
+  await touchDirectory(s.identity, s.sessionStart);
+  return row.id;
+}
+
+/** Keeps the conference and end-user records (first/last seen, counts) in step with a new session. */
+export async function touchDirectory(identity: RtcstatsIdentity, at: Date): Promise<void> {
+  const client = db();
+  if (identity.user) {
+    await client.$executeRaw`
+      INSERT INTO end_user (id, external_id, first_seen, last_seen, session_count)
+      VALUES (gen_random_uuid(), ${identity.user}, ${at}, ${at}, 1)
+      ON CONFLICT (external_id) DO UPDATE SET
+        first_seen = LEAST(end_user.first_seen, EXCLUDED.first_seen),
+        last_seen = GREATEST(end_user.last_seen, EXCLUDED.last_seen),
+        session_count = end_user.session_count + 1`;
+  }
+  if (identity.conference) {
+    await client.$executeRaw`
+      INSERT INTO conference (id, name, first_seen, last_seen, session_count, user_count)
+      VALUES (gen_random_uuid(), ${identity.conference}, ${at}, ${at}, 1, 0)
+      ON CONFLICT (name) DO UPDATE SET
+        first_seen = LEAST(conference.first_seen, EXCLUDED.first_seen),
+        last_seen = GREATEST(conference.last_seen, EXCLUDED.last_seen),
+        session_count = conference.session_count + 1`;
+    await client.$executeRaw`
+      UPDATE conference SET user_count = (
+        SELECT count(DISTINCT rtcstats_user) FROM "rtcstats-server" WHERE rtcstats_conference = ${identity.conference}
+      ) WHERE name = ${identity.conference}`;
+  }
+}
+
+export interface SessionEnd {
+  sessionEnd: Date;
+  blobUrl: string | null;
+  closeCode?: number;
+  closeReason?: string;
+  messageCount: number;
+  byteCount: number;
+  firstEventAt?: Date;
+  lastEventAt?: Date;
+  status?: 'ended' | 'failed';
+}
+
+export async function endSession(id: bigint, end: SessionEnd): Promise<void> {
+  await db().rtcstatsSession.update({
+    where: { id },
+    data: {
+      sessionEnd: end.sessionEnd,
+      blobUrl: end.blobUrl,
+      closeCode: end.closeCode ?? null,
+      closeReason: end.closeReason ?? null,
+      messageCount: end.messageCount,
+      byteCount: BigInt(end.byteCount),
+      firstEventAt: end.firstEventAt,
+      lastEventAt: end.lastEventAt,
+      lastMessageAt: end.sessionEnd,
+      status: end.status ?? 'ended',
+    },
+  });
+}
+
+/** Live counters, written every few seconds while a session streams (live view, idle sweep). */
+export async function updateLiveProgress(
+  id: bigint,
+  p: { messageCount: number; byteCount: number; lastMessageAt: Date; firstEventAt?: Date; lastEventAt?: Date },
+): Promise<void> {
+  await db().rtcstatsSession.update({
+    where: { id },
+    data: {
+      messageCount: p.messageCount,
+      byteCount: BigInt(p.byteCount),
+      lastMessageAt: p.lastMessageAt,
+      firstEventAt: p.firstEventAt,
+      lastEventAt: p.lastEventAt,
+    },
+  });
+}
+
+export async function findLiveSessionByRtcstatsSession(session: string, source?: string) {
+  return db().rtcstatsSession.findFirst({
+    where: { rtcstatsSession: session, status: 'live', ...(source ? { source } : {}) },
+    orderBy: { id: 'desc' },
+  });
+}
+
+export async function findSessionByDumpId(dumpId: string) {
+  return db().rtcstatsSession.findUnique({ where: { dumpId } });
+}
+
+/** Live sessions silent for longer than `idleMs` (the 30-minute rule). */
+export async function findIdleLiveSessions(idleMs: number, source?: string) {
+  return db().rtcstatsSession.findMany({
+    where: { status: 'live', lastMessageAt: { lt: new Date(Date.now() - idleMs) }, ...(source ? { source } : {}) },
+    select: { id: true, dumpId: true, source: true },
+  });
+}
+
+const saltCache = new Map<string, string>();
+
+/** The day's device-id salt, created once (race-safe across connections and processes). */
+export async function currentSalt(day: string, make: () => string): Promise<string> {
+  const cached = saltCache.get(day);
+  if (cached) return cached;
+  const client = db();
+  await client.$executeRaw`INSERT INTO device_salt (day, salt) VALUES (${day}, ${make()}) ON CONFLICT (day) DO NOTHING`;
+  const row = await client.deviceSalt.findUniqueOrThrow({ where: { day } });
+  saltCache.set(day, row.salt);
+  return row.salt;
+}
