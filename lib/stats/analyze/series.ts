@@ -1,0 +1,68 @@
+import type { Series } from './types';
+
+/**
+ * Builds a columnar series row by row. Columns are growable Float64Arrays with NaN for "no value": a JS array
+ * mixing null and doubles would box every number (one heap object per value per sample, which dominated GC
+ * for an hour-long session). `toSeries()` converts to the JSON shape (null for NaN) once, at the end.
+ *
+ * Every row starts with all metrics NaN, so a metric that cannot be computed at that row (gap, reset, missing
+ * field) simply stays null and all columns keep the length of `t`.
+ */
+export class SeriesBuilder<M extends string> {
+  private readonly metrics: readonly M[];
+  private readonly slot: Partial<Record<M, number>> = {};
+  private t = new Float64Array(64);
+  private columns: Float64Array[];
+  private rows = 0;
+
+  constructor(metrics: readonly M[]) {
+    this.metrics = metrics;
+    metrics.forEach((m, i) => {
+      this.slot[m] = i;
+    });
+    this.columns = metrics.map(() => new Float64Array(64));
+  }
+
+  /** Appends a row at time `t` (all metrics null). */
+  addRow(t: number): void {
+    if (this.rows === this.t.length) this.grow();
+    const row = this.rows++;
+    this.t[row] = t;
+    for (const col of this.columns) col[row] = Number.NaN;
+  }
+
+  /** Sets a metric on the last row; null and non-finite values stay null. Metrics the series lacks are ignored. */
+  set(metric: M, value: number | null): void {
+    const i = this.slot[metric];
+    if (i === undefined || value === null || !Number.isFinite(value)) return;
+    this.columns[i][this.rows - 1] = value;
+  }
+
+  toSeries(): Series<M> {
+    const n = this.rows;
+    const t = Array.from(this.t.subarray(0, n));
+    const values: Partial<Record<M, (number | null)[]>> = {};
+    this.metrics.forEach((m, i) => {
+      const col = this.columns[i];
+      const out = new Array<number | null>(n);
+      for (let r = 0; r < n; r++) {
+        const v = col[r];
+        out[r] = Number.isNaN(v) ? null : v;
+      }
+      values[m] = out;
+    });
+    return { t, values };
+  }
+
+  private grow(): void {
+    const size = this.t.length * 2;
+    const t = new Float64Array(size);
+    t.set(this.t);
+    this.t = t;
+    this.columns = this.columns.map((col) => {
+      const bigger = new Float64Array(size);
+      bigger.set(col);
+      return bigger;
+    });
+  }
+}

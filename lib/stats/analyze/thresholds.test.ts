@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { THRESHOLDS } from './thresholds';
+
+const DOC = path.resolve(import.meta.dirname, '../../../docs/thresholds.md');
+
+/** Rows of the main table in docs/thresholds.md, keyed by the backticked key column. */
+function documentedRows(): Map<string, string[]> {
+  const rows = new Map<string, string[]>();
+  for (const line of fs.readFileSync(DOC, 'utf8').split('\n')) {
+    const match = /^\| `(\w+)` \|(.*)\|$/.exec(line);
+    if (match) rows.set(match[1], match[2].split('|').map((c) => c.trim()));
+  }
+  return rows;
+}
+
+describe('docs/thresholds.md documents THRESHOLDS exactly', () => {
+  const rows = documentedRows();
+
+  test('one row per threshold, no extra rows', () => {
+    expect([...rows.keys()].sort()).toEqual(Object.keys(THRESHOLDS).sort());
+  });
+
+  for (const [key, t] of Object.entries(THRESHOLDS)) {
+    test(key, () => {
+      const [metric, unit, direction, warning, critical, minDuration, why] = rows.get(key) ?? [];
+      expect(metric).toBe(t.metric);
+      expect(unit).toBe(t.unit);
+      expect(direction).toBe(t.direction);
+      expect(Number(warning)).toBe(t.warning);
+      expect(Number(critical)).toBe(t.critical);
+      expect(minDuration).toBe(`${t.minDurationMs / 1000} s`);
+      expect(why).toBe(t.why);
+    });
+  }
+});
