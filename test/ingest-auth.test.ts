@@ -31,9 +31,14 @@ async function storedFor(session: string) {
   return { rows: rows.length, files: files.length };
 }
 
-describe('WebSocket ingest refuses bad tokens with 1008 and stores nothing', async () => {
-  const session = `sess_reject_ws_${Date.now()}`;
-  for (const bad of await badTokens({ user: 'mallory', session, conference: 'c' }, FIXTURE_SECRET)) {
+const wsSession = `sess_reject_ws_${Date.now()}`;
+const wsCases = await badTokens({ user: 'mallory', session: wsSession, conference: 'c' }, FIXTURE_SECRET);
+const httpSession = `sess_reject_http_${Date.now()}`;
+const httpCases = await badTokens({ user: 'mallory', session: httpSession, conference: 'c' }, FIXTURE_SECRET);
+
+describe('WebSocket ingest refuses bad tokens with 1008 and stores nothing', () => {
+  const session = wsSession;
+  for (const bad of wsCases) {
     test(bad.name, async () => {
       const before = await storedFor(session);
       const ws = openIngestSocket(server.wsUrl, { token: bad.token });
@@ -57,10 +62,10 @@ describe('WebSocket ingest refuses bad tokens with 1008 and stores nothing', asy
   });
 });
 
-describe('HTTP uploads refuse bad tokens with 401 JSON and store nothing', async () => {
-  const session = `sess_reject_http_${Date.now()}`;
+describe('HTTP uploads refuse bad tokens with 401 JSON and store nothing', () => {
+  const session = httpSession;
   const dump = `RTCStatsDump\n${JSON.stringify({ fileFormat: 3, userAgent: 'Mozilla/5.0 Chrome/156' })}\n[39,null,{},${Date.now()}]\n`;
-  for (const bad of await badTokens({ user: 'mallory', session, conference: 'c' }, FIXTURE_SECRET)) {
+  for (const bad of httpCases) {
     test(`upload: ${bad.name}`, async () => {
       const q = bad.token ? `?rtcstats-token=${encodeURIComponent(bad.token)}` : '';
       const res = await fetch(`${server.url}/api/v1/upload${q}`, { method: 'POST', body: dump });

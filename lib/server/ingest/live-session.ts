@@ -122,7 +122,10 @@ export class LiveSession {
     this.byteCount += frame.length;
     this.lastMessageAt = now;
     const t = trailingNumber(frame);
-    if (t !== undefined) this.observeClientTime(this.timing === 'delta' ? (this.clientClock += t) : t, now);
+    if (t !== undefined) {
+      if (this.timing === 'delta') this.clientClock += t;
+      this.observeClientTime(this.timing === 'delta' ? this.clientClock : t, now);
+    }
     if (now - this.lastProgressAt >= PROGRESS_EVERY_MS) {
       this.lastProgressAt = now;
       this.reportProgress();
