@@ -2,8 +2,12 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { envKeyRing } from '@/lib/server/auth/ingest-token';
+import { createDatabaseKeyRing, startKeyRingMaintenance } from '@/lib/server/auth/db-key-ring';
+import { ensureSessionSecret } from '@/lib/server/auth/session-secret';
 import { type ServerContext, setServerContext } from '@/lib/server/context';
+import { initMasterKey } from '@/lib/server/crypto/master-key';
+import { provisionBootstrapApiKey } from '@/lib/server/data/api-keys';
+import { provisionFirstAdmin } from '@/lib/server/data/staff';
 import { connectDatabase, disconnectDatabase } from '@/lib/server/db/client';
 import { startEmbeddedPostgres } from '@/lib/server/db/embedded';
 import { migrate } from '@/lib/server/db/migrate';
@@ -12,7 +16,7 @@ import { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
 import { startIdleSweep } from '@/lib/server/ingest/idle-sweep';
 import { CLOSE, createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
 import { logger } from '@/lib/server/logger';
-import { LocalDumpStore } from '@/lib/server/storage';
+import { LocalDumpStore, readAll } from '@/lib/server/storage';
 
 /**
  * One Node server on one port: Next.js (dashboard, API route handlers) and the WebSocket ingest, which Next
@@ -56,27 +60,39 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const migrations = await migrate(databaseUrl);
   if (migrations.applied.length) log.info({ applied: migrations.applied }, 'migrations applied');
   connectDatabase(databaseUrl);
+  // Encrypts signing secrets at rest: CALLSCOPE_MASTER_KEY, else <data dir>/master.key (created 0600 now).
+  initMasterKey({ masterKey: env.CALLSCOPE_MASTER_KEY, dataDir: dataDirectory });
+  if (env.CALLSCOPE_BOOTSTRAP_API_KEY) await provisionBootstrapApiKey(env.CALLSCOPE_BOOTSTRAP_API_KEY);
 
   const store = await new LocalDumpStore(path.join(dataDirectory, 'dumps')).init();
   const live = new LiveSessionRegistry();
   const { createProcessingQueue } = await import('@/lib/server/processing/queue');
   const queue = createProcessingQueue({ store });
+  // CALLSCOPE_JWT_SECRET (read-only) + signing keys managed in settings, with rotation and grace periods.
+  const keyRing = createDatabaseKeyRing(env.CALLSCOPE_JWT_SECRET);
   const context: ServerContext = {
     store,
-    keyRing: envKeyRing(env.CALLSCOPE_JWT_SECRET),
+    keyRing,
     live,
     hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER,
     trustProxy: env.CALLSCOPE_TRUST_PROXY,
     idleMs: env.CALLSCOPE_SESSION_IDLE_MINUTES * 60_000,
     maxUploadBytes: env.CALLSCOPE_MAX_UPLOAD_MB * 1024 * 1024,
     scheduleProcessing: (id, reason) => queue.schedule(id, reason),
+    eventLog: async (dumpId, filter) => {
+      const { eventLogInWorker } = await import('@/lib/server/processing/worker-pool');
+      return eventLogInWorker(await readAll(await store.read(dumpId)), filter);
+    },
     startedAt: Date.now(),
     version: readVersion(),
   };
   setServerContext(context);
-  if (env.CALLSCOPE_JWT_SECRET.length === 0) {
-    log.warn('CALLSCOPE_JWT_SECRET is not set: every ingest client is accepted (set it in production)');
+  if (!(await keyRing.authRequired())) {
+    log.warn('no signing key (CALLSCOPE_JWT_SECRET or settings): every ingest client is accepted (set one in production)');
   }
+
+  ensureSessionSecret(dataDirectory);
+  await provisionFirstAdmin(env.CALLSCOPE_ADMIN_EMAIL, env.CALLSCOPE_ADMIN_PASSWORD);
 
   const withNext = options.withNext ?? true;
   const dev = options.dev ?? env.NODE_ENV === 'development';
@@ -123,6 +139,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   });
   const port = (server.address() as import('node:net').AddressInfo).port;
   const sweep = startIdleSweep(context);
+  // Flushes key usage counters and revokes keys whose grace period ended (unref'd timer).
+  const keyMaintenance = startKeyRingMaintenance(keyRing);
   queue.start();
   log.info({ port, database: embedded ? 'embedded' : 'external', dataDirectory }, 'Callscope listening');
 
@@ -138,6 +156,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.stop();
+      await keyMaintenance.stop();
+      await keyRing.close();
       await nextApp?.close?.().catch(() => {});
       setServerContext(undefined);
       await disconnectDatabase();

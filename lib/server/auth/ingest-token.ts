@@ -16,7 +16,8 @@ export interface KeyRing {
   authRequired(): Promise<boolean>;
   /** Keys that may verify a token with this `kid` (or every verifying key when the token has none). */
   candidates(kid: string | undefined): Promise<{ keys: VerificationKey[]; revoked: boolean }>;
-  recordUse?(key: VerificationKey): void;
+  /** Called after a successful verification (`claims`: the token's `iat`/`exp`, for the longest lifetime seen). */
+  recordUse?(key: VerificationKey, claims?: { iat?: number; exp?: number }): void;
 }
 
 export type IngestAuthFailure =
@@ -120,7 +121,7 @@ export async function verifyIngestToken(token: string | null | undefined, ring: 
   for (const key of keys) {
     try {
       const { payload } = await jwtVerify(token, key.secret, { algorithms: ['HS256'] });
-      ring.recordUse?.(key);
+      ring.recordUse?.(key, { iat: payload.iat, exp: payload.exp });
       return { identity: identityFromClaims(payload), key, expiresAt: payload.exp ? payload.exp * 1000 : undefined };
     } catch (err) {
       if (err instanceof errors.JWSSignatureVerificationFailed) continue;
