@@ -51,7 +51,7 @@ export interface StatsReport {
   [property: string]: unknown;
 }
 
-/** One getStats() result of one peer connection, decompressed. */
+/** One getStats() result of one peer connection, decompressed. See `DumpSink.stats` for how long it is valid. */
 export interface StatsSample {
   pc: string;
   /** Time of the getStats event (ms); reports carry their own `timestamp`, usually equal. */
@@ -63,6 +63,13 @@ export interface StatsSample {
 export interface DumpSink {
   metadata(meta: DumpMetadata): void;
   event(event: TraceEvent): void;
+  /**
+   * One getStats sample. Contract: `sample.reports` and the report objects in it are only valid during this call.
+   * Decoders may update the same report objects in place for the next sample (the rtcstats decoder does: copying
+   * every report of every sample was most of its cost), so a sink that keeps anything must copy it (numbers,
+   * strings; `snapshot()` in collect.ts for whole samples). Sub-objects and arrays inside a report (e.g.
+   * `qualityLimitationDurations`) are never mutated: a later sample replaces them, so keeping one is safe.
+   */
   stats(sample: StatsSample): void;
   /** Something was skipped or repaired; the decoder goes on. */
   warn(message: string): void;

@@ -73,6 +73,8 @@ export class ConnectionState {
   bytesReceived = 0;
 
   private selectedPairKey: string | null = null;
+  private selectedLocalId: string | null = null;
+  private selectedRemoteId: string | null = null;
   private prevTime = Number.NaN;
   private prevBytesSent = Number.NaN;
   private prevBytesReceived = Number.NaN;
@@ -122,7 +124,13 @@ export class ConnectionState {
   ): number | null {
     this.statsSamples++;
     this.touch(time);
-    const transport = transports.find((tr) => typeof tr.selectedCandidatePairId === 'string') ?? transports[0];
+    let transport: StatsReport | undefined = transports[0];
+    for (let i = 0; i < transports.length; i++) {
+      if (typeof transports[i].selectedCandidatePairId === 'string') {
+        transport = transports[i];
+        break;
+      }
+    }
     const pair = selectedPair(reports, transport, pairs);
 
     if (transport !== undefined) {
@@ -190,6 +198,10 @@ export class ConnectionState {
   private pairSelected(pair: StatsReport, reports: Record<string, StatsReport>, time: number): void {
     const localId = asString(pair.localCandidateId);
     const remoteId = asString(pair.remoteCandidateId);
+    // Same ids as last time: same key, without building the string every sample.
+    if (this.selectedPairKey !== null && localId === this.selectedLocalId && remoteId === this.selectedRemoteId) return;
+    this.selectedLocalId = localId;
+    this.selectedRemoteId = remoteId;
     const key = `${localId}|${remoteId}`;
     if (key === this.selectedPairKey) return;
     this.selectedPairKey = key;

@@ -30,10 +30,18 @@ export class PollInterval {
   threshold(): number {
     const n = Math.min(this.count, HISTORY);
     if (n === 0) return MAX_POLL_INTERVAL_MS;
-    // Median of at most 5 numbers in a preallocated buffer: no allocation per sample.
-    const s = this.scratch.subarray(0, n);
-    s.set(this.recent.subarray(0, n));
-    s.sort();
+    // Median of at most 5 numbers: insertion sort into a preallocated buffer (subarray views would allocate).
+    const s = this.scratch;
+    const recent = this.recent;
+    for (let i = 0; i < n; i++) {
+      const v = recent[i];
+      let j = i;
+      while (j > 0 && s[j - 1] > v) {
+        s[j] = s[j - 1];
+        j--;
+      }
+      s[j] = v;
+    }
     const median = n % 2 === 1 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     return Math.max(GAP_MS, GAP_FACTOR * median);
   }

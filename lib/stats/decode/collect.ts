@@ -3,7 +3,7 @@
  * Long sessions should use a streaming sink instead.
  */
 
-import type { DecodedDump, DumpMetadata, DumpSink, StatsSample, TraceEvent } from '../model';
+import type { DecodedDump, DumpMetadata, DumpSink, StatsReport, StatsSample, TraceEvent } from '../model';
 
 export class CollectingSink implements DumpSink {
   readonly dump: DecodedDump = {
@@ -32,8 +32,12 @@ export class CollectingSink implements DumpSink {
     this.dump.events.push(event);
   }
 
-  /** Keeps each connection's samples in time order even when the input was not (reordered lines). */
-  stats(sample: StatsSample): void {
+  /**
+   * Keeps each connection's samples in time order even when the input was not (reordered lines). Decoders may
+   * reuse report objects between samples (`DumpSink.stats` contract), so what is kept is a snapshot.
+   */
+  stats(live: StatsSample): void {
+    const sample = snapshot(live);
     const all = this.dump.stats;
     if (!Object.hasOwn(all, sample.pc)) {
       // defineProperty: a connection id like `__proto__` must become a key, not a prototype.
@@ -49,6 +53,25 @@ export class CollectingSink implements DumpSink {
   warn(message: string): void {
     this.dump.warnings.push(message);
   }
+}
+
+/**
+ * A copy of a sample that later samples cannot change: a new id → report object and a shallow copy of every
+ * report (sub-objects and arrays are never mutated by decoders, so they are shared). Same keys in the same order.
+ */
+export function snapshot(sample: StatsSample): StatsSample {
+  const reports: Record<string, StatsReport> = {};
+  const live = sample.reports;
+  for (const id of Object.keys(live)) {
+    const copy = { ...live[id] };
+    if (id === '__proto__') {
+      // defineProperty: an id like `__proto__` must stay a key, not become the prototype.
+      Object.defineProperty(reports, id, { value: copy, enumerable: true, writable: true, configurable: true });
+    } else {
+      reports[id] = copy;
+    }
+  }
+  return { ...sample, reports };
 }
 
 /** Runs `decode` against a fresh `CollectingSink` and returns what it collected. */

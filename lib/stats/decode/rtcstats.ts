@@ -12,12 +12,11 @@
 import type { DumpMetadata, DumpSink, TraceEvent } from '../model';
 import { LineDecoder, type LineDecoderOptions, forEachLine } from './line-decoder';
 import {
-  type DecompressedStats,
   type SessionDescriptionLike,
+  StatsDecompressor,
   decompressMethod,
   descriptionDecompression,
   isCompressedDescription,
-  statsDecompression,
 } from './rtcstats-compression';
 import { STATE_EVENTS, isObject, unquoteState } from './values';
 
@@ -31,7 +30,8 @@ const ABSOLUTE_TIME_THRESHOLD = 1e11;
 
 /** Per peer connection: what later frames are compressed against. */
 interface ConnectionState {
-  stats: DecompressedStats;
+  /** The getStats delta chain; its reports are updated in place (see the `DumpSink.stats` contract). */
+  stats: StatsDecompressor;
   /** Current `localDescription` (after the last successful setLocalDescription). */
   local?: SessionDescriptionLike;
   /** Current `remoteDescription`. */
@@ -52,6 +52,9 @@ export class RtcstatsDecoder extends LineDecoder {
   private framesSeen = 0;
   private lastTime = 0;
   private readonly connections = new Map<string, ConnectionState>();
+  // Per-sample scratch lists of `decodeStats`, reused (almost always empty).
+  private readonly skipped: string[] = [];
+  private readonly created: string[] = [];
 
   constructor(sink: DumpSink, options?: LineDecoderOptions) {
     super(sink, options);
@@ -150,12 +153,11 @@ export class RtcstatsDecoder extends LineDecoder {
     const time = this.lastTime;
     const method = decompressMethod(rawMethod);
     let value = frame[2];
-    const extra = frame.slice(3, -1);
-
     if (method === 'getStats') {
       this.decodeStats(pc, time, value);
       return;
     }
+    const extra = frame.slice(3, -1);
     if (STATE_EVENTS.has(method)) value = unquoteState(value);
     if (pc !== null) value = this.decodeDescription(this.connection(pc), method, value);
     const event: TraceEvent = { pc, type: method, time, value, extra };
@@ -165,7 +167,7 @@ export class RtcstatsDecoder extends LineDecoder {
   private connection(pc: string): ConnectionState {
     let state = this.connections.get(pc);
     if (!state) {
-      state = { stats: {} };
+      state = { stats: new StatsDecompressor() };
       this.connections.set(pc, state);
     }
     return state;
@@ -181,9 +183,10 @@ export class RtcstatsDecoder extends LineDecoder {
       return;
     }
     const state = this.connection(pc);
-    const skipped: string[] = [];
-    const created: string[] = [];
-    const reports = statsDecompression(state.stats, value, skipped, created);
+    const { skipped, created } = this;
+    skipped.length = 0;
+    created.length = 0;
+    const reports = state.stats.apply(value, skipped, created);
     if (skipped.length > 0) {
       this.warn(`line ${this.lineNumber}: getStats entries ${skipped.slice(0, 5).join(', ')} are not reports, skipped`);
     }
@@ -201,8 +204,7 @@ export class RtcstatsDecoder extends LineDecoder {
       }
       if (typeof report.timestamp !== 'number') report.timestamp = time;
     }
-    // The decompressed result is the next base: statsDecompression never mutates its base, so no clone.
-    state.stats = reports;
+    // `reports` stays the decompressor's state: the sink may read it during this call only.
     this.sink.stats({ pc, time, reports });
   }
 
