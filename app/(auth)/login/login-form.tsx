@@ -1,0 +1,72 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { signIn } from 'next-auth/react';
+import { type FormEvent, useState } from 'react';
+
+function signInError(code: string | null | undefined): string {
+  if (!code) return 'Sign-in failed. Try again.';
+  if (code === 'CredentialsSignin') return 'Wrong email or password.';
+  if (/too many/i.test(code)) return code;
+  if (code === 'AccessDenied') return 'This account may not sign in.';
+  return `Sign-in failed: ${code}`;
+}
+
+export function LoginForm({ callbackUrl, needsSetup }: { callbackUrl: string; needsSetup: boolean }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    setPending(true);
+    setError(null);
+    try {
+      const res = await signIn('credentials', {
+        redirect: false,
+        email: String(form.get('email') ?? ''),
+        password: String(form.get('password') ?? ''),
+      });
+      if (res?.ok && !res.error) {
+        router.replace(callbackUrl);
+        router.refresh();
+        return;
+      }
+      setError(signInError(res?.error));
+    } catch {
+      setError('Could not reach the server. Try again.');
+    }
+    setPending(false);
+  }
+
+  return (
+    <>
+      <h1>Sign in</h1>
+      {needsSetup ? (
+        <p className="notice" data-testid="setup-hint">
+          No staff account exists yet. <Link href="/setup">Create the first administrator</Link>.
+        </p>
+      ) : null}
+      <form onSubmit={onSubmit} className="form" aria-describedby={error ? 'login-error' : undefined}>
+        <label className="field">
+          <span>Email</span>
+          <input name="email" type="email" autoComplete="username" required />
+        </label>
+        <label className="field">
+          <span>Password</span>
+          <input name="password" type="password" autoComplete="current-password" required />
+        </label>
+        {error ? (
+          <p id="login-error" className="form-error" role="alert" data-testid="login-error">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" className="btn btn-primary" disabled={pending}>
+          {pending ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,16 @@
+import { redirect } from 'next/navigation';
+import { getStaffSession } from '@/lib/server/auth/staff-auth';
+import { countStaff } from '@/lib/server/data/staff';
+import { LoginForm } from './login-form';
+
+export const dynamic = 'force-dynamic';
+
+export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  if (await getStaffSession()) redirect('/');
+  const params = await searchParams;
+  const raw = typeof params.callbackUrl === 'string' ? params.callbackUrl : '/';
+  // Only same-site paths: never bounce a fresh sign-in to another origin.
+  const callbackUrl = raw.startsWith('/') && !raw.startsWith('//') ? raw : '/';
+  const needsSetup = (await countStaff()) === 0;
+  return <LoginForm callbackUrl={callbackUrl} needsSetup={needsSetup} />;
+}

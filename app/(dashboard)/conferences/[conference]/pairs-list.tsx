@@ -1,0 +1,83 @@
+'use client';
+
+import { formatBitrate, formatNumber, formatTime, faultLabel } from '@/lib/client/format';
+import type { DescribedPair } from './conference-model';
+
+/** Every received stream, written out as "Alice video → Bob", with where the fault is when it degraded. */
+export function PairsList({ pairs, onZoom }: { pairs: DescribedPair[]; onZoom: (from: number, to: number) => void }) {
+  if (pairs.length === 0) {
+    return (
+      <p className="state state-empty" data-testid="pairs-empty">
+        No received streams were matched to a sender yet.
+      </p>
+    );
+  }
+  const degraded = pairs.filter((p) => p.verdicts.length > 0).length;
+  return (
+    <div className="pairs">
+      <p className="muted small">
+        {pairs.length} stream{pairs.length === 1 ? '' : 's'}, {degraded} degraded.
+      </p>
+      <ul className="pair-list">
+        {pairs.map((p) => {
+          const fault = p.verdicts[0]?.fault ?? null;
+          const c = p.pair.comparison;
+          return (
+            <li
+              key={p.key}
+              className={`pair ${p.verdicts.length ? 'pair-degraded' : p.pair.outbound ? 'pair-ok' : 'pair-unmatched'}`}
+              data-testid="pair"
+              data-kind={p.kind}
+              data-sender={p.sender?.user ?? ''}
+              data-receiver={p.receiver?.user ?? ''}
+              data-method={p.pair.method ?? ''}
+              data-fault={fault ?? ''}
+            >
+              <div className="pair-head">
+                <strong className="pair-sentence" data-testid="pair-sentence">
+                  {p.sentence}
+                </strong>
+                {p.pair.outbound ? (
+                  <span className="badge muted" title="How the received track was matched to the sent one">
+                    matched by {p.pair.method === 'ssrc' ? 'SSRC' : p.pair.method === 'msid' ? 'track id (msid)' : 'unknown'}
+                  </span>
+                ) : (
+                  <span className="badge severity-warning">sender not found</span>
+                )}
+                {p.verdicts.length === 0 && p.pair.outbound ? <span className="badge quality-good">delivered fine</span> : null}
+              </div>
+              {c ? (
+                <p className="small muted">
+                  Sent {formatBitrate(c.senderAvgBitrate)} · received {formatBitrate(c.receiverAvgBitrate)}
+                  {c.deliveryRatio != null ? ` (${Math.round(c.deliveryRatio * 100)}% delivered)` : ''}
+                  {c.receiverAvgLossPct != null ? ` · loss ${formatNumber(c.receiverAvgLossPct)}%` : ''}
+                </p>
+              ) : null}
+              {!p.pair.outbound && p.pair.reason ? <p className="small muted">{p.pair.reason}</p> : null}
+              {p.verdicts.length ? (
+                <ul className="verdicts">
+                  {p.verdicts.map((v, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: read-only list, never reordered; identical entries are possible
+                    <li key={`${v.start ?? i}-${i}`} className="verdict" data-testid="verdict" data-fault={v.fault}>
+                      <span className={`badge fault fault-${v.fault}`}>{faultLabel(v.fault)}</span>
+                      <span>{v.text}</span>
+                      {v.start != null && v.end != null ? (
+                        <button
+                          type="button"
+                          className="link-button small"
+                          onClick={() => onZoom(v.start as number, Math.max((v.end as number), (v.start as number) + 2000))}
+                        >
+                          {formatTime(v.start)}–{formatTime(v.end)} · zoom in
+                        </button>
+                      ) : null}
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}

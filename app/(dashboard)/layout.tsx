@@ -1,0 +1,29 @@
+import { redirect } from 'next/navigation';
+import type { ReactNode } from 'react';
+import { AppHeader } from '@/components/layout/app-header';
+import { IngestAuthBanner } from '@/components/layout/ingest-auth-banner';
+import { StaffProvider } from '@/components/layout/staff-context';
+import { Providers } from '@/components/providers';
+import { getStaffSession } from '@/lib/server/auth/staff-auth';
+import '@/components/app.css';
+
+export const dynamic = 'force-dynamic';
+
+// Every dashboard page: signed-in staff only (roles are checked again by each page and every API route).
+export default async function DashboardLayout({ children }: { children: ReactNode }) {
+  const staff = await getStaffSession();
+  if (!staff) redirect('/login');
+  return (
+    <Providers>
+      <StaffProvider staff={staff}>
+        <div className="app">
+          <AppHeader />
+          <IngestAuthBanner />
+          <main id="main" className="app-main" tabIndex={-1}>
+            {children}
+          </main>
+        </div>
+      </StaffProvider>
+    </Providers>
+  );
+}

@@ -1,0 +1,274 @@
+'use client';
+
+import Link from 'next/link';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { type FormEvent, useMemo, useState } from 'react';
+import { DataState } from '@/components/data-state';
+import { SessionTable } from '@/components/session-table';
+import { ISSUE_TYPES, issueLabel } from '@/lib/client/format';
+import { useSearch } from '@/lib/client/hooks/use-search';
+import type { SearchFilters } from '@/lib/client/query-keys';
+
+const RANGES = [
+  { value: 'all', label: 'Any time', ms: null },
+  { value: '24h', label: 'Last 24 hours', ms: 24 * 3600_000 },
+  { value: '7d', label: 'Last 7 days', ms: 7 * 24 * 3600_000 },
+  { value: '30d', label: 'Last 30 days', ms: 30 * 24 * 3600_000 },
+  { value: 'custom', label: 'Custom…', ms: null },
+] as const;
+type RangeValue = (typeof RANGES)[number]['value'];
+const DEFAULT_RANGE: RangeValue = 'all';
+
+const BROWSERS = ['Chrome', 'Firefox', 'Safari', 'Microsoft Edge', 'Opera', 'Electron'];
+const SYSTEMS = ['Windows', 'macOS', 'Linux', 'Android', 'iOS', 'Chrome OS'];
+
+function toLocalInput(ms: number | undefined): string {
+  if (ms == null || !Number.isFinite(ms)) return '';
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function fromLocalInput(value: string): number | undefined {
+  if (!value) return undefined;
+  const ms = new Date(value).getTime();
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function numberParam(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** URL → API filters. Relative ranges round "now" to the minute so the query key stays stable while typing. */
+function filtersFromUrl(params: URLSearchParams): { filters: SearchFilters; range: RangeValue } {
+  const rangeParam = params.get('range');
+  const range = (RANGES.some((r) => r.value === rangeParam) ? rangeParam : DEFAULT_RANGE) as RangeValue;
+  const def = RANGES.find((r) => r.value === range);
+  let from: number | undefined;
+  let to: number | undefined;
+  if (range === 'custom') {
+    from = numberParam(params.get('from'));
+    to = numberParam(params.get('to'));
+  } else if (def?.ms) {
+    const now = Math.floor(Date.now() / 60_000) * 60_000 + 60_000;
+    from = now - def.ms;
+  }
+  return {
+    range,
+    filters: {
+      q: params.get('q')?.trim() || undefined,
+      from,
+      to,
+      issue: params.get('issue') || undefined,
+      browser: params.get('browser') || undefined,
+      os: params.get('os') || undefined,
+      limit: 50,
+    },
+  };
+}
+
+const KIND_TEXT = { user: 'user id', conference: 'conference id', session: 'session id' } as const;
+
+function KindHint({ kind, q }: { kind: string; q: string }) {
+  if (kind === 'user') {
+    return (
+      <p className="kind-hint" data-testid="search-kind" data-kind="user">
+        “{q}” looks like a {KIND_TEXT.user}.{' '}
+        <Link href={`/users/${encodeURIComponent(q)}`}>Open the user&apos;s page</Link>
+      </p>
+    );
+  }
+  if (kind === 'conference') {
+    return (
+      <p className="kind-hint" data-testid="search-kind" data-kind="conference">
+        “{q}” looks like a {KIND_TEXT.conference}.{' '}
+        <Link href={`/conferences/${encodeURIComponent(q)}`} data-testid="open-conference">
+          Open the conference side by side
+        </Link>
+      </p>
+    );
+  }
+  if (kind === 'session') {
+    return (
+      <p className="kind-hint" data-testid="search-kind" data-kind="session">
+        “{q}” looks like a {KIND_TEXT.session}.
+      </p>
+    );
+  }
+  return null;
+}
+
+export function SearchPageClient() {
+  const router = useRouter();
+  const pathname = usePathname() ?? '/';
+  const params = useSearchParams();
+  const urlKey = params.toString();
+  const { filters, range } = useMemo(() => filtersFromUrl(new URLSearchParams(urlKey)), [urlKey]);
+  const [rangeDraft, setRangeDraft] = useState<RangeValue>(range);
+  const [formKey, setFormKey] = useState(urlKey);
+  if (formKey !== urlKey) {
+    // Back/forward navigation: the form follows the URL.
+    setFormKey(urlKey);
+    setRangeDraft(range);
+  }
+
+  const query = useSearch(filters);
+  const pages = query.data?.pages ?? [];
+  const sessions = pages.flatMap((p) => p.sessions);
+  const kind = pages[0]?.kind ?? 'any';
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const next = new URLSearchParams();
+    const q = String(form.get('q') ?? '').trim();
+    if (q) next.set('q', q);
+    const r = String(form.get('range') ?? DEFAULT_RANGE);
+    if (r !== DEFAULT_RANGE) next.set('range', r);
+    if (r === 'custom') {
+      const from = fromLocalInput(String(form.get('from') ?? ''));
+      const to = fromLocalInput(String(form.get('to') ?? ''));
+      if (from != null) next.set('from', String(from));
+      if (to != null) next.set('to', String(to));
+    }
+    for (const key of ['issue', 'browser', 'os']) {
+      const v = String(form.get(key) ?? '').trim();
+      if (v) next.set(key, v);
+    }
+    const qs = next.toString();
+    router.push(qs ? `${pathname}?${qs}` : pathname);
+  }
+
+  return (
+    <section className="page" aria-labelledby="search-title">
+      <div className="page-head">
+        <h1 id="search-title">Find a call</h1>
+        <p className="muted">Search by user id, conference (room) id or session id. Prefixes work.</p>
+      </div>
+
+      <search>
+      <form key={formKey} className="search-form panel" onSubmit={onSubmit} data-testid="search-form">
+        <div className="search-main">
+          <label className="sr-only" htmlFor="search-q">
+            User, conference or session id
+          </label>
+          <input
+            id="search-q"
+            name="q"
+            type="search"
+            className="search-input"
+            placeholder="user_alice, room_standup, a session id…"
+            defaultValue={filters.q ?? ''}
+            autoComplete="off"
+            data-testid="search-input"
+          />
+          <button type="submit" className="btn btn-primary" data-testid="search-submit">
+            Search
+          </button>
+        </div>
+        <div className="search-filters">
+          <label className="field inline">
+            <span>Time range</span>
+            <select
+              name="range"
+              value={rangeDraft}
+              onChange={(e) => setRangeDraft(e.target.value as RangeValue)}
+              data-testid="search-range"
+            >
+              {RANGES.map((r) => (
+                <option key={r.value} value={r.value}>
+                  {r.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          {rangeDraft === 'custom' ? (
+            <>
+              <label className="field inline">
+                <span>From</span>
+                <input type="datetime-local" name="from" defaultValue={toLocalInput(filters.from)} />
+              </label>
+              <label className="field inline">
+                <span>To</span>
+                <input type="datetime-local" name="to" defaultValue={toLocalInput(filters.to)} />
+              </label>
+            </>
+          ) : null}
+          <label className="field inline">
+            <span>Issue</span>
+            <select name="issue" defaultValue={filters.issue ?? ''} data-testid="search-issue">
+              <option value="">Any</option>
+              {ISSUE_TYPES.map((t) => (
+                <option key={t} value={t}>
+                  {issueLabel(t)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field inline">
+            <span>Browser</span>
+            <input name="browser" list="browser-options" defaultValue={filters.browser ?? ''} placeholder="Any" size={12} />
+          </label>
+          <datalist id="browser-options">
+            {BROWSERS.map((b) => (
+              <option key={b} value={b} />
+            ))}
+          </datalist>
+          <label className="field inline">
+            <span>OS</span>
+            <input name="os" list="os-options" defaultValue={filters.os ?? ''} placeholder="Any" size={10} />
+          </label>
+          <datalist id="os-options">
+            {SYSTEMS.map((o) => (
+              <option key={o} value={o} />
+            ))}
+          </datalist>
+        </div>
+      </form>
+      </search>
+
+      {filters.q ? <KindHint kind={kind} q={filters.q} /> : null}
+
+      <DataState
+        testId="search-results"
+        isLoading={query.isPending}
+        error={query.error}
+        onRetry={() => query.refetch()}
+        isEmpty={sessions.length === 0}
+        loadingLabel="Searching…"
+        empty={
+          <div data-testid="search-empty">
+            <strong>{filters.q ? `No sessions match “${filters.q}”.` : 'No sessions in this time range.'}</strong>
+            <p className="muted">
+              Try a longer time range, fewer filters, or a shorter prefix of the id. Sessions appear here as soon as a
+              client connects.
+            </p>
+          </div>
+        }
+      >
+        <div data-testid="search-results" data-state="ready">
+          <p className="muted small" aria-live="polite">
+            {sessions.length} session{sessions.length === 1 ? '' : 's'}
+            {query.hasNextPage ? ' (more available)' : ''}
+          </p>
+          <SessionTable sessions={sessions} caption="Matching sessions" />
+          {query.hasNextPage ? (
+            <div className="pager">
+              <button
+                type="button"
+                className="btn"
+                onClick={() => query.fetchNextPage()}
+                disabled={query.isFetchingNextPage}
+                data-testid="load-more"
+              >
+                {query.isFetchingNextPage ? 'Loading…' : 'Show more'}
+              </button>
+            </div>
+          ) : null}
+        </div>
+      </DataState>
+    </section>
+  );
+}

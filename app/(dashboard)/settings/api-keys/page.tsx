@@ -1,0 +1,13 @@
+import { Forbidden } from '@/components/forbidden';
+import { getStaffSession } from '@/lib/server/auth/staff-auth';
+import { hasRole } from '@/lib/shared/roles';
+import { ApiKeysPageClient } from './page-client';
+
+export const dynamic = 'force-dynamic';
+
+// Settings → API keys for backends and automation (admins only).
+export default async function Page() {
+  const staff = await getStaffSession();
+  if (!hasRole(staff?.role, 'admin')) return <Forbidden required="admin" />;
+  return <ApiKeysPageClient />;
+}

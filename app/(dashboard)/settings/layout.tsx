@@ -1,0 +1,20 @@
+import type { ReactNode } from 'react';
+import { Forbidden } from '@/components/forbidden';
+import { getStaffSession } from '@/lib/server/auth/staff-auth';
+import { hasRole } from '@/lib/shared/roles';
+import { SettingsNav } from './settings-nav';
+import './settings.css';
+
+export const dynamic = 'force-dynamic';
+
+// Every settings screen: admins only (each page and every settings API route check again).
+export default async function SettingsLayout({ children }: { children: ReactNode }) {
+  const staff = await getStaffSession();
+  if (!hasRole(staff?.role, 'admin')) return <Forbidden required="admin" />;
+  return (
+    <div className="settings">
+      <SettingsNav />
+      <div className="settings-body">{children}</div>
+    </div>
+  );
+}

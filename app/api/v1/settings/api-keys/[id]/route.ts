@@ -1,0 +1,15 @@
+import { route } from '@/lib/server/api';
+import { revokeApiKey } from '@/lib/server/data/api-keys';
+import { apiKeyDto, auditActor, withDomainErrors } from '@/lib/server/settings-api';
+
+export const runtime = 'nodejs';
+export const dynamic = 'force-dynamic';
+
+// DELETE /api/v1/settings/api-keys/{id}: revoke an API key now (idempotent).
+export const DELETE = route<undefined, undefined, { id: string }>(
+  { access: 'admin' },
+  async ({ params, actor, req }) => {
+    const apiKey = await withDomainErrors(() => revokeApiKey(params.id, { actor: auditActor(actor, req) }));
+    return { apiKey: apiKeyDto(apiKey) };
+  },
+);

@@ -1,0 +1,76 @@
+'use client';
+
+import type { ReactNode } from 'react';
+import { ApiClientError } from '@/lib/client/api-client';
+
+/**
+ * Loading / error / empty in one consistent way. Renders `children` only when there is data to show.
+ * `testId` lets tests wait for a section's state (`data-state="loading|error|empty|ready"`).
+ */
+export function DataState({
+  isLoading,
+  error,
+  isEmpty = false,
+  empty,
+  loadingLabel = 'Loading…',
+  onRetry,
+  testId,
+  children,
+}: {
+  isLoading: boolean;
+  error: unknown;
+  isEmpty?: boolean;
+  empty?: ReactNode;
+  loadingLabel?: string;
+  onRetry?: () => void;
+  testId?: string;
+  children: ReactNode;
+}) {
+  if (isLoading) {
+    return (
+      <div className="state state-loading" role="status" aria-live="polite" data-testid={testId} data-state="loading">
+        <span className="spinner" aria-hidden="true" />
+        {loadingLabel}
+      </div>
+    );
+  }
+  if (error) {
+    return (
+      <div className="state state-error" role="alert" data-testid={testId} data-state="error">
+        <strong>{errorTitle(error)}</strong>
+        <span>{errorMessage(error)}</span>
+        {onRetry ? (
+          <button type="button" className="btn btn-small" onClick={onRetry}>
+            Try again
+          </button>
+        ) : null}
+      </div>
+    );
+  }
+  if (isEmpty) {
+    return (
+      <div className="state state-empty" data-testid={testId} data-state="empty">
+        {empty ?? 'Nothing to show.'}
+      </div>
+    );
+  }
+  return <>{children}</>;
+}
+
+export function errorTitle(error: unknown): string {
+  if (error instanceof ApiClientError) {
+    if (error.status === 401) return 'Your session has ended';
+    if (error.status === 403) return 'Not allowed';
+    if (error.status === 404) return 'Not found';
+  }
+  return 'Something went wrong';
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiClientError) {
+    if (error.status === 401) return 'Sign in again to continue.';
+    return error.message;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

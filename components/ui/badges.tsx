@@ -1,0 +1,40 @@
+import { issueLabel } from '@/lib/client/format';
+
+const QUALITY_TEXT: Record<string, string> = {
+  good: 'Good',
+  fair: 'Fair',
+  poor: 'Poor',
+  unknown: 'Unknown',
+  'no-media': 'No media',
+};
+
+export function QualityBadge({ quality }: { quality: string | null | undefined }) {
+  const q = quality ?? 'unknown';
+  return (
+    <span className={`badge quality quality-${q}`} data-testid="quality" data-quality={q}>
+      {QUALITY_TEXT[q] ?? q}
+    </span>
+  );
+}
+
+export function IssueBadge({ type, count, severity }: { type: string; count?: number; severity?: string }) {
+  return (
+    <span className={`badge issue severity-${severity ?? 'warning'}`} data-testid="issue-badge" data-issue={type}>
+      {issueLabel(type)}
+      {count != null && count > 1 ? <span className="badge-count">×{count}</span> : null}
+    </span>
+  );
+}
+
+export function SeverityBadge({ severity }: { severity: string }) {
+  return <span className={`badge severity severity-${severity}`}>{severity}</span>;
+}
+
+export function LiveBadge() {
+  return (
+    <span className="badge live" data-testid="live-badge">
+      <span className="live-dot" aria-hidden="true" />
+      Live
+    </span>
+  );
+}

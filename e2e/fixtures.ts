@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type APIRequestContext, expect, type Page } from '@playwright/test';
+import { generateAuthToken } from '../lib/shared/auth-token';
+import { E2E_JWT_SECRET, STAFF, type StaffRole } from './staff';
+
+/**
+ * Test data and helpers. The sample call is the `standup2` rtcstats-js pair from ../shared/fixtures, uploaded
+ * under its own identities (conference `retro`, users `user_carol` / `user_dave`) so it never collides with the
+ * `standup` replay the ingest tests do.
+ */
+const ROOT = path.resolve(import.meta.dirname, '..');
+export const FIXTURES_DIR = path.resolve(ROOT, '../shared/fixtures/rtcstats-js');
+export const HAVE_FIXTURES = existsSync(FIXTURES_DIR);
+export const FIXTURES_SKIP_REASON = `fixtures folder ${FIXTURES_DIR} is absent: data-dependent e2e tests were skipped`;
+
+export const SAMPLE = {
+  conference: 'retro',
+  participants: [
+    { file: 'standup2-alice.rtcstats', user: 'user_carol', session: 'sess_carol_1', name: 'Carol' },
+    { file: 'standup2-bob.rtcstats', user: 'user_dave', session: 'sess_dave_1', name: 'Dave' },
+  ],
+} as const;
+
+/** Uploads the sample call over HTTP (POST /api/v1/upload with a signed rtcstats-token). */
+export async function uploadSampleCall(baseURL: string): Promise<void> {
+  if (!HAVE_FIXTURES) {
+    console.warn(FIXTURES_SKIP_REASON);
+    return;
+  }
+  for (const p of SAMPLE.participants) {
+    const token = await generateAuthToken({ user: p.user, session: p.session, conference: SAMPLE.conference }, E2E_JWT_SECRET);
+    const body = await readFile(path.join(FIXTURES_DIR, p.file));
+    const res = await fetch(`${baseURL}/api/v1/upload?rtcstats-token=${encodeURIComponent(token)}`, { method: 'POST', body });
+    if (res.status !== 201) throw new Error(`upload of ${p.file} failed: ${res.status} ${await res.text()}`);
+  }
+}
+
+export async function signIn(page: Page, role: StaffRole): Promise<void> {
+  const account = STAFF[role];
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('user-role')).toHaveText(account.role);
+}
+
+interface ListItem {
+  id: string;
+  user: string | null;
+  session: string | null;
+  processed?: boolean;
+}
+
+/** Waits until the sample call's sessions are analysed; returns them by user. Needs a signed-in request context. */
+export async function waitForSample(request: APIRequestContext): Promise<Record<string, ListItem>> {
+  let found: Record<string, ListItem> = {};
+  await expect
+    .poll(
+      async () => {
+        const res = await request.get(`/api/v1/sessions?conference=${SAMPLE.conference}`);
+        if (!res.ok()) return `HTTP ${res.status()}`;
+        const { sessions } = (await res.json()) as { sessions: ListItem[] };
+        found = Object.fromEntries(sessions.map((s) => [s.user ?? s.id, s]));
+        return sessions.filter((s) => s.processed).length;
+      },
+      { timeout: 60_000, intervals: [500, 1000, 2000] },
+    )
+    .toBe(SAMPLE.participants.length);
+  return found;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ROOT, 'e2e/artifacts', `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,144 @@
+import { expect, test } from '@playwright/test';
+import { FIXTURES_SKIP_REASON, HAVE_FIXTURES, SAMPLE, screenshot, signIn, waitForSample } from './fixtures';
+
+test('live page: empty state and polling', async ({ page }) => {
+  await signIn(page, 'support');
+  await page.goto('/live');
+  // Uploaded calls are historical: not live.
+  await expect(page.getByTestId('live-empty')).toBeVisible();
+  const polls: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/v1/live')) polls.push(r.url());
+  });
+  await expect.poll(() => polls.length, { timeout: 8000 }).toBeGreaterThanOrEqual(2);
+  await screenshot(page, 'live');
+});
+
+test('unknown ids show not-found states', async ({ page }) => {
+  await signIn(page, 'support');
+  await page.goto('/conferences/no_such_room');
+  await expect(page.getByTestId('conference-state')).toHaveAttribute('data-state', 'error');
+  await expect(page.getByTestId('conference-state')).toContainText('Not found');
+  await page.goto('/sessions/999999999');
+  await expect(page.getByTestId('session-state')).toHaveAttribute('data-state', 'error');
+  await page.goto('/users/user_nobody');
+  await expect(page.getByTestId('user-state')).toHaveAttribute('data-state', 'error');
+});
+
+test.describe('with the sample call', () => {
+  test.skip(!HAVE_FIXTURES, FIXTURES_SKIP_REASON);
+
+  test('conference: participants side by side, pairs, charts that match the API', async ({ page }) => {
+    await signIn(page, 'support');
+    await waitForSample(page.request);
+    await page.goto(`/conferences/${SAMPLE.conference}`);
+    const columns = page.getByTestId('participant-column');
+    await expect(columns).toHaveCount(2);
+    // Side by side: same top, different left.
+    const [a, b] = [await columns.nth(0).boundingBox(), await columns.nth(1).boundingBox()];
+    expect(a && b && Math.abs(a.y - b.y) < 2 && b.x > a.x).toBeTruthy();
+
+    await expect(page.getByTestId('pair').filter({ hasText: 'Carol video → Dave' })).toHaveCount(1);
+    await expect(page.getByTestId('pair').filter({ hasText: 'Dave video → Carol' })).toHaveCount(1);
+
+    // Carol's sent video bitrate: what is drawn equals what the API returns for the same range.
+    const track = page.locator('[data-testid="participant-column"][data-user="user_carol"] [data-testid="track"][data-direction="outbound"][data-kind="video"]').first();
+    await expect(track).toBeVisible();
+    const trackKey = await track.getAttribute('data-track-key');
+    const chart = page.getByTestId(`chart-${trackKey}-bitrate`);
+    await expect(chart).toHaveAttribute('data-state', 'ready');
+    const plotted = JSON.parse((await chart.getAttribute('data-points')) ?? '[]') as [number, number][];
+    expect(plotted.length).toBeGreaterThan(5);
+    const sessions = await waitForSample(page.request);
+    const api = await page.request.get(
+      `/api/v1/sessions/${sessions.user_carol.id}/tracks/${encodeURIComponent(trackKey ?? '')}/series?metrics=bitrate&maxPoints=400`,
+    );
+    const series = (await api.json()) as { t: number[]; values: { bitrate: (number | null)[] } };
+    const expected = series.t.map((t, i) => [t, series.values.bitrate[i]]).filter(([, v]) => v !== null);
+    expect(plotted).toEqual(expected);
+    // The sample's cap: about 300 kbit/s at the end.
+    const tail = plotted.slice(-5).map(([, v]) => v);
+    const tailAvg = tail.reduce((s, v) => s + v, 0) / tail.length;
+    expect(tailAvg).toBeGreaterThan(200_000);
+    expect(tailAvg).toBeLessThan(360_000);
+
+    // Hover one chart: every chart's tooltip shows (synchronized axis).
+    await chart.scrollIntoViewIfNeeded();
+    const box = await chart.locator('svg.recharts-surface').boundingBox();
+    expect(box).not.toBeNull();
+    if (box) {
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+      await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    }
+    const visibleTooltips = page.locator('.recharts-tooltip-wrapper[style*="visibility: visible"]');
+    await expect.poll(() => visibleTooltips.count()).toBeGreaterThan(10);
+    // Both participants' charts show the same instant.
+    const times = await visibleTooltips.evaluateAll((els) => els.map((e) => e.textContent?.match(/\d{1,2}:\d{2}:\d{2}/)?.[0]));
+    const seconds = times.map((t) => {
+      const [h, m, sec] = (t ?? '0:0:0').split(':').map(Number);
+      return h * 3600 + m * 60 + sec;
+    });
+    expect(Math.max(...seconds) - Math.min(...seconds)).toBeLessThanOrEqual(2);
+    const dave = page.locator('[data-testid="participant-column"][data-user="user_dave"] .recharts-tooltip-wrapper[style*="visibility: visible"]');
+    expect(await dave.count()).toBeGreaterThan(3);
+    await page.mouse.move(0, 0);
+
+    await screenshot(page, 'conference');
+
+    // Drag across a chart to zoom: the range goes into the URL and every chart follows.
+    if (box) {
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 8 });
+      await page.mouse.up();
+    }
+    await expect(page).toHaveURL(/from=\d+&to=\d+/);
+    await expect(page.getByTestId('zoom-bar')).toHaveAttribute('data-zoomed', 'true');
+    const from = Number(new URL(page.url()).searchParams.get('from'));
+    const to = Number(new URL(page.url()).searchParams.get('to'));
+    await expect(chart).toHaveAttribute('data-state', 'ready');
+    await expect
+      .poll(async () => {
+        const pts = JSON.parse((await chart.getAttribute('data-points')) ?? '[]') as [number, number][];
+        return pts.length > 0 && pts.every(([t]) => t >= from && t <= to);
+      })
+      .toBe(true);
+    await page.getByTestId('zoom-reset').click();
+    await expect(page).not.toHaveURL(/from=/);
+
+    // Zoom buttons too.
+    await page.getByTestId('zoom-in').click();
+    await expect(page).toHaveURL(/from=\d+&to=\d+/);
+    await expect(page.getByTestId('zoom-bar')).toHaveAttribute('data-zoomed', 'true');
+    await page.getByTestId('zoom-reset').click();
+    await expect(page).not.toHaveURL(/from=/);
+  });
+
+  test('session page: client, connections, ICE, event log with SDP, tracks, issues', async ({ page }) => {
+    await signIn(page, 'support');
+    const sessions = await waitForSample(page.request);
+    await page.goto(`/sessions/${sessions.user_carol.id}`);
+    await expect(page.getByTestId('client-info')).toContainText('Chrome');
+    await expect(page.getByTestId('connection').first()).toBeVisible();
+    await expect(page.getByTestId('selected-pair').first()).toBeVisible();
+    await expect(page.getByTestId('session-tracks').getByTestId('track').first()).toBeVisible();
+    const log = page.getByTestId('event-log');
+    await expect(log.getByTestId('event-row').first()).toBeVisible();
+    await log.getByTestId('event-filter-type').fill('setRemoteDescription');
+    const row = log.getByTestId('event-row').first();
+    await expect(row).toHaveAttribute('data-type', /setRemoteDescription/);
+    await row.getByRole('button').click();
+    await expect(page.getByTestId('sdp-section').first()).toBeVisible();
+    await screenshot(page, 'session');
+  });
+
+  test('user page: sessions over time and recurring issues', async ({ page }) => {
+    await signIn(page, 'support');
+    await waitForSample(page.request);
+    await page.goto('/users/user_carol');
+    await expect(page.getByTestId('user-sessions').getByTestId('result-row')).toHaveCount(1);
+    await expect(page.getByTestId('user-sessions-chart')).toHaveAttribute('data-state', 'ready');
+    await expect(page.getByTestId('recurring-issues')).toBeVisible();
+    await screenshot(page, 'user');
+  });
+});

@@ -1,0 +1,60 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { apiGet, apiRequest } from '@/lib/client/api-client';
+import { queryKeys } from '@/lib/client/query-keys';
+import type {
+  GracePeriodDto,
+  GracePeriodInput,
+  NewSigningKeyResponse,
+  SigningKeyDto,
+  SigningKeyInput,
+  SigningKeysResponse,
+} from '@/lib/schemas/settings';
+
+const PATH = '/api/v1/settings/keys';
+const AUDIT_PREFIX = ['settings', 'audit'] as const;
+
+export function useSigningKeys() {
+  return useQuery({
+    queryKey: queryKeys.settings.signingKeys,
+    queryFn: ({ signal }) => apiGet<SigningKeysResponse>(PATH, undefined, signal),
+    // Usage counters move while the page is open.
+    refetchInterval: 30_000,
+  });
+}
+
+/** Create the first key or rotate. The answer's secret is shown once: keep it in component state only. */
+export function useNewSigningKey() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (input: SigningKeyInput) => apiRequest<NewSigningKeyResponse>('POST', PATH, { body: input }),
+    onSettled: () => {
+      client.invalidateQueries({ queryKey: queryKeys.settings.signingKeys });
+      client.invalidateQueries({ queryKey: AUDIT_PREFIX });
+    },
+  });
+}
+
+export function useRevokeSigningKey() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => apiRequest<{ key: SigningKeyDto }>('DELETE', `${PATH}/${encodeURIComponent(id)}`),
+    onSettled: () => {
+      client.invalidateQueries({ queryKey: queryKeys.settings.signingKeys });
+      client.invalidateQueries({ queryKey: AUDIT_PREFIX });
+    },
+  });
+}
+
+export function useSetGracePeriod() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (input: GracePeriodInput) =>
+      apiRequest<{ grace: GracePeriodDto }>('PUT', `${PATH}/grace`, { body: input }),
+    onSettled: () => {
+      client.invalidateQueries({ queryKey: queryKeys.settings.signingKeys });
+      client.invalidateQueries({ queryKey: AUDIT_PREFIX });
+    },
+  });
+}

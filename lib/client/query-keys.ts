@@ -1,0 +1,52 @@
+/**
+ * Hierarchical react-query keys: invalidate `['sessions']` and every session query goes stale.
+ * Filters objects are part of the key, so keep them plain and stable (no Date objects, no functions).
+ */
+export interface SearchFilters {
+  q?: string;
+  from?: number;
+  to?: number;
+  issue?: string;
+  browser?: string;
+  os?: string;
+  limit?: number;
+}
+
+export interface SeriesRange {
+  from?: number;
+  to?: number;
+  maxPoints: number;
+  metrics: string;
+}
+
+export const queryKeys = {
+  search: {
+    all: ['search'] as const,
+    list: (filters: SearchFilters) => ['search', 'list', filters] as const,
+  },
+  sessions: {
+    all: ['sessions'] as const,
+    detail: (id: string) => ['sessions', 'detail', id] as const,
+    events: (id: string, filters: { pc?: string; type?: string }) => ['sessions', id, 'events', filters] as const,
+    series: (id: string, trackId: string, range: SeriesRange) =>
+      ['sessions', id, 'tracks', trackId, 'series', range] as const,
+  },
+  conferences: {
+    all: ['conferences'] as const,
+    detail: (name: string) => ['conferences', 'detail', name] as const,
+  },
+  users: {
+    all: ['users'] as const,
+    detail: (user: string) => ['users', 'detail', user] as const,
+  },
+  live: ['live'] as const,
+  settings: {
+    all: ['settings'] as const,
+    signingKeys: ['settings', 'signing-keys'] as const,
+    apiKeys: ['settings', 'api-keys'] as const,
+    staff: ['settings', 'staff'] as const,
+    retention: ['settings', 'retention'] as const,
+    audit: (filters: { action?: string }) => ['settings', 'audit', filters] as const,
+  },
+  health: ['health'] as const,
+};
