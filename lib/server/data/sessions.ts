@@ -1,4 +1,5 @@
 import { db } from '@/lib/server/db/client';
+import { logger } from '@/lib/server/logger';
 import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
 
 /** Data access for session rows ("rtcstats-server") and the conference / end-user records they feed. */
@@ -52,7 +53,8 @@ export async function insertSession(s: NewSession): Promise<bigint> {
     },
     select: { id: true },
   });
-  await touchDirectory(s.identity, s.sessionStart);
+  // Directory counts are for search; keep them off the path that holds a new client's first frames.
+  touchDirectory(s.identity, s.sessionStart).catch((err) => logger().warn({ err }, 'updating conference/user records failed'));
   return row.id;
 }
 

@@ -58,6 +58,8 @@ export class LiveSession {
     readonly startedAt: number,
   ) {
     this.lastMessageAt = startedAt;
+    // First progress write and live processing after PROGRESS_EVERY_MS, not on the first frame.
+    this.lastProgressAt = startedAt;
   }
 
   static async open(ctx: ServerContext, p: OpenSessionParams): Promise<LiveSession> {
