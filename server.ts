@@ -16,6 +16,7 @@ import { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
 import { startIdleSweep } from '@/lib/server/ingest/idle-sweep';
 import { CLOSE, createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
 import { logger } from '@/lib/server/logger';
+import { startRetentionPurge } from '@/lib/server/retention-purge';
 import { LocalDumpStore, readAll } from '@/lib/server/storage';
 
 /**
@@ -139,6 +140,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   });
   const port = (server.address() as import('node:net').AddressInfo).port;
   const sweep = startIdleSweep(context);
+  const retention = startRetentionPurge(store);
   // Flushes key usage counters and revokes keys whose grace period ended (unref'd timer).
   const keyMaintenance = startKeyRingMaintenance(keyRing);
   queue.start();
@@ -148,6 +150,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const close = () => {
     closing ??= (async () => {
       sweep.stop();
+      retention.stop();
       for (const s of live.all()) {
         s.closeTransport?.(1001, 'server shutting down');
         await s.end(1001, 'server shutting down');
