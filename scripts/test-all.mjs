@@ -20,7 +20,7 @@ const must = (cmd, args, opts) => {
   }
 };
 
-if (!existsSync(path.join(root, 'node_modules'))) must('npm', ['ci', '--no-audit', '--no-fund']);
+if (!existsSync(path.join(root, 'node_modules'))) must('npm', ['install', '--no-audit', '--no-fund']);
 if (!existsSync('/usr/bin/chromium')) {
   if (process.getuid?.() !== 0) {
     console.error('Chromium is missing: run `sudo apt-get install -y chromium` (Debian) and try again.');
