@@ -16,6 +16,7 @@ import { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
 import { startIdleSweep } from '@/lib/server/ingest/idle-sweep';
 import { CLOSE, createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
 import { logger } from '@/lib/server/logger';
+import { projectRoot } from '@/lib/server/paths';
 import { startRetentionPurge } from '@/lib/server/retention-purge';
 import { LocalDumpStore, readAll } from '@/lib/server/storage';
 
@@ -24,7 +25,7 @@ import { LocalDumpStore, readAll } from '@/lib/server/storage';
  * route handlers cannot accept. Also owns the database (embedded PostgreSQL unless DATABASE_URL is set),
  * migrations, dump storage and the processing queue.
  */
-const ROOT = path.resolve(import.meta.dirname, path.basename(import.meta.dirname) === 'dist' ? '..' : '.');
+const ROOT = projectRoot();
 
 export interface StartOptions {
   port?: number;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { projectRoot } from '@/lib/server/paths';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
 import type { EventLog } from './analyze-worker';
 
@@ -14,10 +15,7 @@ let worker: Worker | undefined;
 let nextId = 1;
 const waiting = new Map<number, { resolve: (a: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
 
-// server.ts runs from the repo root (tsx) or from dist/ (bundle): find the repo root either way.
-const ROOT = [import.meta.dirname, path.resolve(import.meta.dirname, '..'), path.resolve(import.meta.dirname, '../../..')].find(
-  (dir) => existsSync(path.join(dir, 'package.json')),
-) as string;
+const ROOT = projectRoot();
 
 function workerEntry(): { file: string; execArgv?: string[] } {
   // Bundled production build: dist/analyze-worker.js beside dist/server.js.
