@@ -67,16 +67,27 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Holds incoming frames while the token is checked, so nothing is lost or written before auth. */
+/**
+ * Holds what happens while the token is checked and the session opens: incoming frames, and a close that comes
+ * before the session exists. `release` hands both to the session, in order, so nothing is lost or written early.
+ */
 function holdFrames(ws: WebSocket) {
   const held: { data: RawData; isBinary: boolean }[] = [];
+  let closedWith: number | null = null;
   const onMessage = (data: RawData, isBinary: boolean) => held.push({ data, isBinary });
+  const onEarlyClose = (code: number) => {
+    closedWith = code;
+  };
   ws.on('message', onMessage);
+  ws.once('close', onEarlyClose);
   return {
-    release(deliver: (data: RawData, isBinary: boolean) => void) {
+    release(deliver: (data: RawData, isBinary: boolean) => void, onClose?: (code: number, reason: Buffer) => void) {
       ws.off('message', onMessage);
+      ws.off('close', onEarlyClose);
+      if (onClose) ws.on('close', onClose);
       for (const m of held) deliver(m.data, m.isBinary);
       ws.on('message', deliver);
+      if (closedWith !== null) onClose?.(closedWith, Buffer.alloc(0));
     },
   };
 }
@@ -98,11 +109,6 @@ async function authorize(ctx: ServerContext, ws: WebSocket, req: IncomingMessage
 
 async function acceptRtcstats(ctx: ServerContext, ws: WebSocket, req: IncomingMessage): Promise<void> {
   const held = holdFrames(ws);
-  let closedEarly: number | null = null;
-  const earlyClose = (code: number) => {
-    closedEarly = code;
-  };
-  ws.once('close', earlyClose);
   const authorized = await authorize(ctx, ws, req);
   if (!authorized) return;
   const { auth, request } = authorized;
@@ -112,10 +118,6 @@ async function acceptRtcstats(ctx: ServerContext, ws: WebSocket, req: IncomingMe
     attachServerClient(ctx, ws, auth, userAgent, held);
     return;
   }
-  if (closedEarly !== null && ws.readyState !== ws.OPEN) {
-    // Gone before we could accept it; still store what it sent, like any other connection.
-  }
-
   let session: LiveSession;
   try {
     session = await LiveSession.open(ctx, {
@@ -137,11 +139,7 @@ async function acceptRtcstats(ctx: ServerContext, ws: WebSocket, req: IncomingMe
   }
 
   session.closeTransport = (code, reason) => ws.close(code, reason);
-  const onClose = (code: number, reason: Buffer) => {
-    session.end(code, reason.toString('utf8') || undefined);
-  };
-  ws.off('close', earlyClose);
-  ws.on('close', onClose);
+  // A client gone before its session opened still gets its frames stored, like any other connection.
   held.release((data, isBinary) => {
     if (isBinary) {
       ws.close(CLOSE.unsupportedData, 'binary frames are not supported; send JSON text');
@@ -154,8 +152,13 @@ async function acceptRtcstats(ctx: ServerContext, ws: WebSocket, req: IncomingMe
       return;
     }
     session.append(frame);
-  });
-  if (closedEarly !== null) onClose(closedEarly, Buffer.alloc(0));
+  }, endSessionOnClose(session));
+}
+
+function endSessionOnClose(session: LiveSession) {
+  return (code: number, reason: Buffer) => {
+    session.end(code, reason.toString('utf8') || undefined);
+  };
 }
 
 /**
@@ -196,11 +199,6 @@ function attachServerClient(
 
 async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessage): Promise<void> {
   const held = holdFrames(ws);
-  let closedEarly: number | null = null;
-  const earlyClose = (code: number) => {
-    closedEarly = code;
-  };
-  ws.once('close', earlyClose);
   const authorized = await authorize(ctx, ws, req);
   if (!authorized) return;
   const { auth, request } = authorized;
@@ -258,8 +256,6 @@ async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessa
   });
   session.closeTransport = (code, reason) => ws.close(code, reason);
   let identityApplied = false;
-  ws.off('close', earlyClose);
-  ws.on('close', (code, reason) => session.end(code, reason.toString('utf8') || undefined));
   // The Jitsi client sends nothing until it is told its starting sequence number.
   ws.send(JSON.stringify({ type: 'sn', body: { value: 0, state: 'initial' } }));
   held.release((data, isBinary) => {
@@ -301,8 +297,7 @@ async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessa
       default:
         ws.close(CLOSE.invalidPayload, `unknown message type: ${String(msg.type)}`);
     }
-  });
-  if (closedEarly !== null) session.end(closedEarly);
+  }, endSessionOnClose(session));
 }
 
 function jitsiEntryTime(line: string): number | undefined {
