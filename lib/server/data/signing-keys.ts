@@ -300,17 +300,24 @@ export async function expireGracePeriods(now: Date = new Date()): Promise<string
   });
   const revoked: string[] = [];
   for (const key of expired) {
-    // Conditional update: another process (or a concurrent call) may have done it already.
-    const { count } = await db().signingKey.updateMany({
-      where: { id: key.id, state: 'verifying', verifyingUntil: { lte: now } },
-      data: { state: 'revoked', revokedAt: now },
-    });
-    if (count === 1) {
-      revoked.push(key.kid);
-      await auditFor(undefined, 'signing_key.grace_expired', key.kid, {
-        verifyingUntil: key.verifyingUntil?.toISOString() ?? null,
+    // Conditional update: another process (or a concurrent call) may have done it already. The state change and
+    // its audit row commit together, so nobody sees a revoked key without its record.
+    const done = await db().$transaction(async (tx) => {
+      const { count } = await tx.signingKey.updateMany({
+        where: { id: key.id, state: 'verifying', verifyingUntil: { lte: now } },
+        data: { state: 'revoked', revokedAt: now },
       });
-    }
+      if (count !== 1) return false;
+      await auditFor(
+        undefined,
+        'signing_key.grace_expired',
+        key.kid,
+        { verifyingUntil: key.verifyingUntil?.toISOString() ?? null },
+        tx,
+      );
+      return true;
+    });
+    if (done) revoked.push(key.kid);
   }
   // Usage buckets older than a week serve nothing (the UI shows 24 h).
   await db().signingKeyUsage.deleteMany({ where: { hour: { lt: new Date(now.getTime() - 7 * 24 * 3600_000) } } });
