@@ -62,7 +62,7 @@ test.describe('with the sample call', () => {
     expect(tailAvg).toBeGreaterThan(200_000);
     expect(tailAvg).toBeLessThan(360_000);
 
-    // Hover one chart: every chart's tooltip shows (synchronized axis).
+    // Hover one chart: every drawn chart shows a cursor at the same instant (synchronized axis).
     await chart.scrollIntoViewIfNeeded();
     const box = await chart.locator('svg.recharts-surface').boundingBox();
     expect(box).not.toBeNull();
@@ -70,32 +70,48 @@ test.describe('with the sample call', () => {
       await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
       await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
     }
-    const visibleTooltips = page.locator('.recharts-tooltip-wrapper[style*="visibility: visible"]');
-    await expect.poll(() => visibleTooltips.count()).toBeGreaterThan(10);
-    // Both participants' charts show the same instant.
-    const times = await visibleTooltips.evaluateAll((els) => els.map((e) => e.textContent?.match(/\d{1,2}:\d{2}:\d{2}/)?.[0]));
-    const seconds = times.map((t) => {
-      const [h, m, sec] = (t ?? '0:0:0').split(':').map(Number);
-      return h * 3600 + m * 60 + sec;
-    });
-    expect(Math.max(...seconds) - Math.min(...seconds)).toBeLessThanOrEqual(2);
-    const dave = page.locator('[data-testid="participant-column"][data-user="user_dave"] .recharts-tooltip-wrapper[style*="visibility: visible"]');
+    const cursors = page.getByTestId('hover-cursor');
+    await expect.poll(() => cursors.count()).toBeGreaterThan(10);
+    const times = await cursors.evaluateAll((els) => els.map((e) => e.getAttribute('data-time')));
+    expect(new Set(times).size).toBe(1);
+    const hovered = Number(times[0]);
+    expect(hovered).toBeGreaterThan(plotted[0][0]);
+    expect(hovered).toBeLessThan(plotted[plotted.length - 1][0]);
+    // The hovered chart reads out its sample nearest to that instant.
+    const nearest = plotted.reduce((best, p) => (Math.abs(p[0] - hovered) < Math.abs(best[0] - hovered) ? p : best));
+    await expect(chart.getByTestId('hover-cursor')).toHaveAttribute('data-value', String(nearest[1]));
+    // Dave's charts follow too.
+    const dave = page.locator('[data-testid="participant-column"][data-user="user_dave"] [data-testid="hover-cursor"]');
     expect(await dave.count()).toBeGreaterThan(3);
     await page.mouse.move(0, 0);
 
+    // Charts draw as they come on screen: bring each into view once so the screenshot shows them all.
+    for (const frame of await page.locator('figure.chart-frame').all()) await frame.scrollIntoViewIfNeeded();
+    await expect(page.locator('figure.chart-frame[data-state="ready"]:not(:has(svg))')).toHaveCount(0);
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'conference');
 
     // Drag across a chart to zoom: the range goes into the URL and every chart follows.
-    if (box) {
-      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    const bar = page.getByTestId('zoom-bar');
+    const whole = [Number(await bar.getAttribute('data-from')), Number(await bar.getAttribute('data-to'))];
+    await chart.scrollIntoViewIfNeeded();
+    const dragBox = await chart.locator('svg.recharts-surface').boundingBox();
+    expect(dragBox).not.toBeNull();
+    if (dragBox) {
+      await page.mouse.move(dragBox.x + dragBox.width * 0.3, dragBox.y + dragBox.height / 2);
       await page.mouse.down();
-      await page.mouse.move(box.x + box.width * 0.7, box.y + box.height / 2, { steps: 8 });
+      await page.mouse.move(dragBox.x + dragBox.width * 0.7, dragBox.y + dragBox.height / 2, { steps: 8 });
       await page.mouse.up();
     }
     await expect(page).toHaveURL(/from=\d+&to=\d+/);
     await expect(page.getByTestId('zoom-bar')).toHaveAttribute('data-zoomed', 'true');
     const from = Number(new URL(page.url()).searchParams.get('from'));
     const to = Number(new URL(page.url()).searchParams.get('to'));
+    // The range is what was dragged over: 30 % to 70 % of the plot area (the y axis takes the left 52 px).
+    const plotFrac = (x: number) => (x * (dragBox?.width ?? 0) - 52) / ((dragBox?.width ?? 0) - 52 - 8);
+    const span = whole[1] - whole[0];
+    expect(Math.abs(from - (whole[0] + plotFrac(0.3) * span))).toBeLessThan(span * 0.03);
+    expect(Math.abs(to - (whole[0] + plotFrac(0.7) * span))).toBeLessThan(span * 0.03);
     await expect(chart).toHaveAttribute('data-state', 'ready');
     await expect
       .poll(async () => {

@@ -1,19 +1,10 @@
 'use client';
 
 import { memo, useMemo, useState } from 'react';
-import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ReferenceArea,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
-import type { MouseHandlerDataParam, TickItem } from 'recharts';
+import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { formatTime } from '@/lib/client/format';
 import { ChartFrame } from './chart-frame';
+import { type CursorSeries, HoverCursor, setHoverTime } from './hover-sync';
 
 export interface SeriesDef {
   key: string;
@@ -30,28 +21,15 @@ export type ChartRow = { t: number } & Record<string, number | null>;
 /** Width of the y axis; timeline lanes use it to line up with the plot area. */
 export const Y_AXIS_WIDTH = 52;
 export const CHART_MARGIN = { top: 4, right: 8, bottom: 0, left: 0 };
+const X_AXIS_HEIGHT = 18;
+const PLOT_LEFT = CHART_MARGIN.left + Y_AXIS_WIDTH;
 
-/**
- * Synchronise hover by time, not by index: every chart of a conference has its own sample times, so the
- * receiving chart shows its sample nearest to the hovered instant (or nothing when it has none near).
+/*
+ * Ticks are fixed (4 on x from timeTicks, 3 on y), so every tick is drawn (`interval={0}`) and there is no vertical
+ * grid: otherwise recharts measures each tick label in the DOM to thin them out, for every chart (a third of the
+ * render time of a 10-person conference).
  */
-export const syncByTime = (ticks: ReadonlyArray<TickItem>, data: MouseHandlerDataParam): number => {
-  const target = Number(data.activeLabel);
-  if (!Number.isFinite(target) || ticks.length === 0) return -1;
-  let best = -1;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < ticks.length; i++) {
-    const d = Math.abs(Number(ticks[i].value) - target);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = i;
-    }
-  }
-  const first = Number(ticks[0].value);
-  const last = Number(ticks[ticks.length - 1].value);
-  const spacing = ticks.length > 1 ? (last - first) / (ticks.length - 1) : 0;
-  return bestDistance <= Math.max(spacing * 2, 2000) ? ticks[best].index : -1;
-};
+const noVerticalLines = () => [];
 
 export function timeTicks(domain: [number, number], count = 5): number[] {
   const [from, to] = domain;
@@ -108,9 +86,24 @@ function TimeSeriesChartImpl({
     return { points: all[series[0]?.key ?? ''] ?? [], allSeries: all, hasData: any };
   }, [rows, series]);
 
-  const ticks = useMemo(() => timeTicks(domain), [domain]);
+  // Not the last one: it would sit on the plot's right edge with half its label cut off.
+  const ticks = useMemo(() => timeTicks(domain).slice(0, -1), [domain]);
   const primary = series[0];
   const yFormat = (v: number) => (primary?.format ? primary.format(v) : String(v));
+
+  const cursorSeries = useMemo<CursorSeries[]>(
+    () => series.map((s) => ({ key: s.key, label: s.label, color: s.color, format: s.format, points: allSeries[s.key] ?? [] })),
+    [series, allSeries],
+  );
+
+  /** The instant under the mouse (epoch ms), or null outside the plot area. */
+  const timeAt = (e: React.MouseEvent<HTMLDivElement>): number | null => {
+    const rect = e.currentTarget.getBoundingClientRect();
+    const width = rect.width - PLOT_LEFT - CHART_MARGIN.right;
+    const frac = (e.clientX - rect.left - PLOT_LEFT) / width;
+    if (!(width > 0) || frac < 0 || frac > 1) return null;
+    return domain[0] + frac * (domain[1] - domain[0]);
+  };
 
   const finishDrag = () => {
     if (dragStart != null && dragEnd != null && onRangeSelect) {
@@ -134,74 +127,82 @@ function TimeSeriesChartImpl({
       isEmpty={!isLoading && !hasData}
       lazy={lazy}
     >
-      <ResponsiveContainer width="100%" height="100%">
-        <LineChart
-          data={rows}
-          syncId={syncId}
-          syncMethod={syncId ? syncByTime : undefined}
-          margin={CHART_MARGIN}
-          onMouseDown={(state) => {
-            if (!onRangeSelect || state?.activeLabel == null) return;
-            setDragStart(Number(state.activeLabel));
-            setDragEnd(null);
-          }}
-          onMouseMove={(state) => {
-            if (dragStart != null && state?.activeLabel != null) setDragEnd(Number(state.activeLabel));
-          }}
-          onMouseUp={finishDrag}
-          onMouseLeave={() => {
-            if (dragStart != null) finishDrag();
-          }}
-        >
-          <CartesianGrid stroke="var(--grid)" vertical={false} />
-          <XAxis
-            dataKey="t"
-            type="number"
-            scale="time"
-            domain={domain}
-            ticks={ticks}
-            allowDataOverflow
-            tickFormatter={(v: number) => formatTime(v)}
-            tick={{ fontSize: 10, fill: 'var(--muted)' }}
-            height={18}
-            minTickGap={12}
-          />
-          <YAxis
-            width={Y_AXIS_WIDTH}
-            domain={yDomain}
-            tickFormatter={yFormat}
-            tick={{ fontSize: 10, fill: 'var(--muted)' }}
-            tickCount={3}
-            allowDecimals
-          />
-          <Tooltip
-            isAnimationActive={false}
-            labelFormatter={(v) => formatTime(Number(v))}
-            formatter={(value, name) => {
-              const def = series.find((s) => s.label === name || s.key === name);
-              const n = Number(value);
-              return [def?.format ? def.format(n) : `${n}${def?.unit ? ` ${def.unit}` : ''}`, def?.label ?? name];
-            }}
-            contentStyle={{ fontSize: 12, borderRadius: 6, borderColor: 'var(--border)' }}
-          />
-          {series.map((s) => (
-            <Line
-              key={s.key}
-              type="linear"
-              dataKey={s.key}
-              name={s.label}
-              stroke={s.color}
-              strokeWidth={1.5}
-              dot={false}
-              isAnimationActive={false}
-              connectNulls={false}
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: pointer-only affordances (hover cursor, drag to zoom); the zoom bar's buttons do the same from the keyboard */}
+      <div
+        className="chart-plot"
+        onMouseMove={(e) => {
+          const t = timeAt(e);
+          if (syncId) setHoverTime(syncId, t);
+          if (dragStart != null && t != null) setDragEnd(t);
+        }}
+        onMouseDown={(e) => {
+          const t = timeAt(e);
+          if (!onRangeSelect || t == null) return;
+          e.preventDefault(); // no text selection while dragging
+          setDragStart(t);
+          setDragEnd(null);
+        }}
+        onMouseUp={finishDrag}
+        onMouseLeave={() => {
+          if (syncId) setHoverTime(syncId, null);
+          if (dragStart != null) finishDrag();
+        }}
+      >
+        <ResponsiveContainer width="100%" height="100%">
+          <LineChart data={rows} margin={CHART_MARGIN}>
+            <CartesianGrid stroke="var(--grid)" vertical={false} verticalCoordinatesGenerator={noVerticalLines} />
+            <XAxis
+              dataKey="t"
+              type="number"
+              scale="time"
+              domain={domain}
+              ticks={ticks}
+              allowDataOverflow
+              tickFormatter={(v: number) => formatTime(v)}
+              tick={{ fontSize: 10, fill: 'var(--muted)' }}
+              height={X_AXIS_HEIGHT}
+              interval={0}
             />
-          ))}
-          {dragStart != null && dragEnd != null ? (
-            <ReferenceArea x1={dragStart} x2={dragEnd} fill="var(--accent)" fillOpacity={0.12} />
-          ) : null}
-        </LineChart>
-      </ResponsiveContainer>
+            <YAxis
+              width={Y_AXIS_WIDTH}
+              domain={yDomain}
+              tickFormatter={yFormat}
+              tick={{ fontSize: 10, fill: 'var(--muted)' }}
+              tickCount={3}
+              interval={0}
+              allowDecimals
+            />
+            {series.map((s) => (
+              <Line
+                key={s.key}
+                type="linear"
+                dataKey={s.key}
+                name={s.label}
+                stroke={s.color}
+                strokeWidth={1.5}
+                dot={false}
+                activeDot={false}
+                isAnimationActive={false}
+                connectNulls={false}
+              />
+            ))}
+            {dragStart != null && dragEnd != null ? (
+              <ReferenceArea x1={dragStart} x2={dragEnd} fill="var(--accent)" fillOpacity={0.12} />
+            ) : null}
+          </LineChart>
+        </ResponsiveContainer>
+        {syncId ? (
+          <HoverCursor
+            syncId={syncId}
+            domain={domain}
+            series={cursorSeries}
+            plotLeft={PLOT_LEFT}
+            plotRight={CHART_MARGIN.right}
+            plotTop={CHART_MARGIN.top}
+            plotBottom={X_AXIS_HEIGHT}
+          />
+        ) : null}
+      </div>
     </ChartFrame>
   );
 }
