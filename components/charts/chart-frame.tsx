@@ -1,6 +1,20 @@
 'use client';
 
-import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react';
+
+/** Runs `fn` when the browser is idle (or soon, where requestIdleCallback is missing); returns a cancel. */
+function whenIdle(fn: () => void): () => void {
+  if (typeof window.requestIdleCallback === 'function') {
+    const id = window.requestIdleCallback(fn, { timeout: 2000 });
+    return () => window.cancelIdleCallback(id);
+  }
+  const id = window.setTimeout(fn, 50);
+  return () => window.clearTimeout(id);
+}
+
+function isOnScreen(r: DOMRectReadOnly): boolean {
+  return r.bottom > 0 && r.top < window.innerHeight && r.right > 0 && r.left < window.innerWidth;
+}
 
 /**
  * A chart's box: fixed height, a title, loading / empty states, and test hooks. It never fetches.
@@ -36,22 +50,39 @@ export function ChartFrame({
   const ref = useRef<HTMLDivElement>(null);
   const [visible, setVisible] = useState(!lazy);
 
+  // Already on screen when mounted: draw in this same commit, before the first paint, rather than one
+  // IntersectionObserver round later (reading the box costs one layout for all charts of the commit).
+  useLayoutEffect(() => {
+    if (visible || !ref.current) return;
+    if (isOnScreen(ref.current.getBoundingClientRect())) setVisible(true);
+  }, [visible]);
+
   useEffect(() => {
     if (visible || !ref.current || typeof IntersectionObserver === 'undefined') {
       if (!visible) setVisible(true);
       return;
     }
+    let idle: (() => void) | null = null;
     const observer = new IntersectionObserver(
       (entries) => {
-        if (entries.some((e) => e.isIntersecting)) {
+        const entry = entries.find((e) => e.isIntersecting);
+        if (!entry || idle) return;
+        observer.disconnect();
+        // On screen: draw now. Only near it: draw when the browser is idle, so the charts people are looking at
+        // are not held up by those below the fold (a 10-person conference has ~200 charts).
+        if (isOnScreen(entry.boundingClientRect)) {
           setVisible(true);
-          observer.disconnect();
+        } else {
+          idle = whenIdle(() => setVisible(true));
         }
       },
       { rootMargin: '400px 0px' },
     );
     observer.observe(ref.current);
-    return () => observer.disconnect();
+    return () => {
+      observer.disconnect();
+      idle?.();
+    };
   }, [visible]);
 
   const state = isLoading ? 'loading' : isEmpty ? 'empty' : 'ready';

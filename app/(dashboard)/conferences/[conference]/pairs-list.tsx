@@ -1,10 +1,23 @@
 'use client';
 
+import { useState } from 'react';
 import { formatBitrate, formatNumber, formatTime, faultLabel } from '@/lib/client/format';
 import type { DescribedPair } from './conference-model';
 
+/** Up to this many pairs, all are shown. Above it (a 10-person call has up to 180 streams) only the worst
+ * PREVIEW_PAIRS are, one verdict each, until "Show all": the participants' charts must stay on the first screen. */
+const SHOW_ALL_UP_TO = 8;
+const PREVIEW_PAIRS = 3;
+
+/** Degraded streams first, then those whose sender was not found, then the healthy ones (stable within each). */
+function pairRank(p: DescribedPair): number {
+  if (p.verdicts.length > 0) return 0;
+  return p.pair.outbound ? 2 : 1;
+}
+
 /** Every received stream, written out as "Alice video → Bob", with where the fault is when it degraded. */
 export function PairsList({ pairs, onZoom }: { pairs: DescribedPair[]; onZoom: (from: number, to: number) => void }) {
+  const [showAll, setShowAll] = useState(false);
   if (pairs.length === 0) {
     return (
       <p className="state state-empty" data-testid="pairs-empty">
@@ -13,13 +26,16 @@ export function PairsList({ pairs, onZoom }: { pairs: DescribedPair[]; onZoom: (
     );
   }
   const degraded = pairs.filter((p) => p.verdicts.length > 0).length;
+  const ordered = [...pairs].sort((a, b) => pairRank(a) - pairRank(b));
+  const collapsed = !showAll && ordered.length > SHOW_ALL_UP_TO;
+  const shown = collapsed ? ordered.slice(0, PREVIEW_PAIRS) : ordered;
   return (
     <div className="pairs">
       <p className="muted small">
         {pairs.length} stream{pairs.length === 1 ? '' : 's'}, {degraded} degraded.
       </p>
       <ul className="pair-list">
-        {pairs.map((p) => {
+        {shown.map((p) => {
           const fault = p.verdicts[0]?.fault ?? null;
           const c = p.pair.comparison;
           return (
@@ -56,7 +72,7 @@ export function PairsList({ pairs, onZoom }: { pairs: DescribedPair[]; onZoom: (
               {!p.pair.outbound && p.pair.reason ? <p className="small muted">{p.pair.reason}</p> : null}
               {p.verdicts.length ? (
                 <ul className="verdicts">
-                  {p.verdicts.map((v, i) => (
+                  {(collapsed ? p.verdicts.slice(0, 1) : p.verdicts).map((v, i) => (
                     // biome-ignore lint/suspicious/noArrayIndexKey: read-only list, never reordered; identical entries are possible
                     <li key={`${v.start ?? i}-${i}`} className="verdict" data-testid="verdict" data-fault={v.fault}>
                       <span className={`badge fault fault-${v.fault}`}>{faultLabel(v.fault)}</span>
@@ -72,12 +88,26 @@ export function PairsList({ pairs, onZoom }: { pairs: DescribedPair[]; onZoom: (
                       ) : null}
                     </li>
                   ))}
+                  {collapsed && p.verdicts.length > 1 ? (
+                    <li className="small muted">and {p.verdicts.length - 1} more period{p.verdicts.length > 2 ? 's' : ''}</li>
+                  ) : null}
                 </ul>
               ) : null}
             </li>
           );
         })}
       </ul>
+      {ordered.length > SHOW_ALL_UP_TO ? (
+        <button
+          type="button"
+          className="btn btn-small"
+          aria-expanded={showAll}
+          onClick={() => setShowAll((v) => !v)}
+          data-testid="pairs-toggle"
+        >
+          {showAll ? 'Show fewer' : `Show all ${ordered.length} streams`}
+        </button>
+      ) : null}
     </div>
   );
 }

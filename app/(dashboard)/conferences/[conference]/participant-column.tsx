@@ -39,14 +39,15 @@ function ParticipantColumnImpl({ participant, events, domain, range, syncId, sen
           {sessions.some((s) => s.live) ? <LiveBadge /> : null}
         </h2>
         {participant.user && !participant.user.startsWith('session:') ? (
-          <Link className="small" href={`/users/${encodeURIComponent(participant.user)}`}>
+          // No prefetch: a 10-person conference would fetch 20 pages while its charts are drawing.
+          <Link className="small" prefetch={false} href={`/users/${encodeURIComponent(participant.user)}`}>
             {participant.user}
           </Link>
         ) : null}
         <ul className="participant-sessions">
           {sessions.map((s, i) => (
             <li key={s.id} data-testid="participant-session" data-session-id={s.id}>
-              <Link href={`/sessions/${encodeURIComponent(s.id)}`}>
+              <Link prefetch={false} href={`/sessions/${encodeURIComponent(s.id)}`}>
                 {several ? `Session ${i + 1}` : 'Session'}
               </Link>{' '}
               <span className="muted small">
