@@ -5,8 +5,10 @@ import { apiGet } from '@/lib/client/api-client';
 import { queryKeys } from '@/lib/client/query-keys';
 import type { ConferenceDetail } from '@/lib/client/types';
 
-export function useConference(name: string) {
+/** `initialData`: the detail the server rendered the page with (same shape as the API's answer). */
+export function useConference(name: string, initialData?: ConferenceDetail) {
   return useQuery({
+    initialData,
     queryKey: queryKeys.conferences.detail(name),
     queryFn: ({ signal }) =>
       apiGet<ConferenceDetail>(`/api/v1/conferences/${encodeURIComponent(name)}`, undefined, signal),

@@ -116,3 +116,13 @@ export const TRACK_GROUPS = [
   { direction: 'inbound', kind: 'audio', title: 'Received audio' },
   { direction: 'inbound', kind: 'video', title: 'Received video' },
 ] as const;
+
+/** A participant's tracks in the order their column shows them (by TRACK_GROUPS, then session). */
+export function columnTracks(p: Participant): TrackDto[] {
+  return TRACK_GROUPS.flatMap((g) => p.sessions.flatMap((s) => s.tracks.filter((t) => t.direction === g.direction && t.kind === g.kind)));
+}
+
+/** The track at the top of each of the first `columns` participant columns: what the first screen shows. */
+export function firstScreenTracks(detail: ConferenceDetail, columns: number): TrackDto[] {
+  return detail.participants.slice(0, columns).flatMap((p) => columnTracks(p).slice(0, 1));
+}

@@ -1,19 +1,25 @@
 'use client';
 
 import Link from 'next/link';
+import { useQueryClient } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { DataState } from '@/components/data-state';
+import { trackPanelSeriesRange } from '@/components/track-panel';
 import { LiveBadge } from '@/components/ui/badges';
 import { formatDateTime, formatDuration, formatTime } from '@/lib/client/format';
 import { useConference } from '@/lib/client/hooks/use-conference';
-import type { TimelineEvent } from '@/lib/client/types';
-import { describePairs, fullDomain, senderOf } from './conference-model';
+import { useHydrated } from '@/lib/client/hooks/use-hydrated';
+import { trackSeriesQuery } from '@/lib/client/hooks/use-track-series';
+import type { ConferenceDetail, TimelineEvent } from '@/lib/client/types';
+import { describePairs, firstScreenTracks, fullDomain, senderOf } from './conference-model';
 import { PairsList } from './pairs-list';
 import { ParticipantColumn } from './participant-column';
 
 /** Above this many tracks, series load as they scroll into view (keeps a 10 × 1 h conference fast). */
 const EAGER_TRACK_LIMIT = 24;
+/** A participant column's narrowest width (px); wider screens show more columns side by side. */
+const COLUMN_MIN_WIDTH = 340;
 const MIN_ZOOM_MS = 2000;
 
 function numberParam(v: string | null): number | undefined {
@@ -22,12 +28,29 @@ function numberParam(v: string | null): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-export function ConferencePageClient({ name }: { name: string }) {
+export function ConferencePageClient({ name, initialData }: { name: string; initialData?: ConferenceDetail }) {
   const router = useRouter();
   const pathname = usePathname() ?? '';
   const params = useSearchParams();
-  const query = useConference(name);
-  const detail = query.data;
+  const query = useConference(name, initialData);
+  // The server sends the detail with the page, but times are formatted in the browser's time zone: draw it once
+  // hydrated (right after, with no request in between).
+  const hydrated = useHydrated();
+  const detail = hydrated ? query.data : undefined;
+
+  // Runs once, at hydration, before the columns render (~0.7 s for ten): ask for the series at the top of the
+  // columns on screen now, so they are (nearly) here when the columns mount and want them.
+  const queryClient = useQueryClient();
+  const serverDetail = query.data;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on purpose only at mount; later changes refetch through the panels
+  useEffect(() => {
+    if (!serverDetail) return;
+    const columns = Math.max(1, Math.ceil(window.innerWidth / COLUMN_MIN_WIDTH));
+    const range = zoomFrom != null && zoomTo != null && zoomTo > zoomFrom ? { from: zoomFrom, to: zoomTo } : undefined;
+    for (const track of firstScreenTracks(serverDetail, columns)) {
+      void queryClient.prefetchQuery(trackSeriesQuery(track.sessionId, track.trackKey, trackPanelSeriesRange(range)));
+    }
+  }, []);
 
   const zoomFrom = numberParam(params.get('from'));
   const zoomTo = numberParam(params.get('to'));
@@ -101,7 +124,7 @@ export function ConferencePageClient({ name }: { name: string }) {
 
       <DataState
         testId="conference-state"
-        isLoading={query.isPending}
+        isLoading={query.isPending || !hydrated}
         error={query.error}
         onRetry={() => query.refetch()}
         isEmpty={!detail || detail.participants.length === 0 || !domain}
@@ -143,7 +166,7 @@ export function ConferencePageClient({ name }: { name: string }) {
             <div
               className="participant-grid"
               data-testid="participant-grid"
-              style={{ gridTemplateColumns: `repeat(${detail.participants.length}, minmax(340px, 1fr))` }}
+              style={{ gridTemplateColumns: `repeat(${detail.participants.length}, minmax(${COLUMN_MIN_WIDTH}px, 1fr))` }}
             >
               {detail.participants.map((p) => (
                 <ParticipantColumn
