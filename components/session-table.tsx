@@ -73,7 +73,9 @@ export function SessionTable({
                   )}
                 </td>
               ) : null}
-              <td className="num">{s.participants ?? '—'}</td>
+              <td className="num" data-testid="participants">
+                {s.participants ?? '—'}
+              </td>
               <td className="small">{[s.browser, s.os].filter(Boolean).join(' · ') || <span className="muted">—</span>}</td>
               <td>
                 <QualityBadge quality={s.quality} />

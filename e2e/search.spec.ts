@@ -33,6 +33,8 @@ test.describe('with data', () => {
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toContainText(carol.user);
     await expect(rows.first()).toContainText(SAMPLE.conference);
+    // Participants = distinct users of the session's conference (Carol and Dave).
+    await expect(rows.first().getByTestId('participants')).toHaveText(String(SAMPLE.participants.length));
     await expect(rows.first().getByTestId('quality')).toBeVisible();
     await screenshot(page, 'search-results');
   });

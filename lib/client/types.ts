@@ -35,7 +35,8 @@ export interface SessionListItem {
   issueCount: number;
   format: string | null;
   source: string | null;
-  participants?: number;
+  /** Distinct users in the session's conference. */
+  participants?: number | null;
 }
 
 export interface SessionPage {

@@ -3,6 +3,7 @@ import {
   listTracks,
   loadAnalysis,
   toListItem,
+  withParticipants,
   type SessionListItem,
   type TrackDto,
 } from '@/lib/server/data/read-sessions';
@@ -130,7 +131,7 @@ export async function getEndUser(externalId: string) {
       lastSeen: user?.lastSeen.getTime() ?? null,
       sessionCount: user?.sessionCount ?? rows.length,
     },
-    sessions: rows.map(toListItem),
+    sessions: await withParticipants(rows.map(toListItem)),
     recurringIssues: [...counts]
       .map(([type, count]) => ({ type, count, share: rows.length ? count / rows.length : 0 }))
       .sort((a, b) => b.count - a.count),

@@ -32,6 +32,8 @@ export interface SessionListItem {
   firstEventAt: number | null;
   lastEventAt: number | null;
   processed: boolean;
+  /** Distinct users seen in the session's conference (null without a conference, or where not looked up). */
+  participants: number | null;
 }
 
 const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
@@ -63,7 +65,17 @@ export function toListItem(r: SessionRow): SessionListItem {
     firstEventAt: ms(r.firstEventAt),
     lastEventAt: ms(r.lastEventAt),
     processed: r.featuresProcessingStop !== null && r.processingError === null,
+    participants: null,
   };
+}
+
+/** Fills `participants` from the conference rows: one query for a whole page of sessions. */
+export async function withParticipants(items: SessionListItem[]): Promise<SessionListItem[]> {
+  const names = [...new Set(items.flatMap((s) => (s.conference ? [s.conference] : [])))];
+  if (names.length === 0) return items;
+  const rows = await db().conference.findMany({ where: { name: { in: names } }, select: { name: true, userCount: true } });
+  const counts = new Map(rows.map((c) => [c.name, c.userCount]));
+  return items.map((s) => (s.conference ? { ...s, participants: counts.get(s.conference) ?? null } : s));
 }
 
 function escapeLike(s: string): string {
@@ -103,7 +115,7 @@ export async function listSessions(q: ListSessionsQuery): Promise<{ sessions: Se
     take: q.limit + 1,
   });
   const page = rows.slice(0, q.limit);
-  return { sessions: page.map(toListItem), nextCursor: rows.length > q.limit ? String(page.at(-1)?.id) : null };
+  return { sessions: await withParticipants(page.map(toListItem)), nextCursor: rows.length > q.limit ? String(page.at(-1)?.id) : null };
 }
 
 /** What the search box typed is: an exact user, conference or session id, or just a prefix of something. */
