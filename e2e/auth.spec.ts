@@ -15,6 +15,26 @@ test('signed-out visitors are sent to the login page', async ({ page }) => {
   await screenshot(page, 'login');
 });
 
+test('signing in lands on the page that was asked for, query included', async ({ page }) => {
+  await page.goto('/?q=user_carol&range=7d');
+  await expect(page).toHaveURL(/\/login\?callbackUrl=/);
+  await page.getByLabel('Email').fill(STAFF.support.email);
+  await page.getByLabel('Password').fill(STAFF.support.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/\?q=user_carol&range=7d$/);
+  await expect(page.getByTestId('search-input')).toHaveValue('user_carol');
+});
+
+test('a callbackUrl to another site is ignored', async ({ page }) => {
+  await page.goto('/login?callbackUrl=%2F%5Cevil.example%2F');
+  await page.getByLabel('Email').fill(STAFF.support.email);
+  await page.getByLabel('Password').fill(STAFF.support.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('user-role')).toHaveText(STAFF.support.role);
+  expect(new URL(page.url()).pathname).toBe('/');
+  expect(page.url()).not.toContain('evil');
+});
+
 test('the API answers 401 (not 403) without a session', async ({ request }) => {
   const res = await request.get('/api/v1/search?q=user');
   expect(res.status()).toBe(401);

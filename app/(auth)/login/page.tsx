@@ -1,6 +1,7 @@
 import { redirect } from 'next/navigation';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
 import { countStaff } from '@/lib/server/data/staff';
+import { safeReturnPath } from '@/lib/shared/safe-path';
 import { LoginForm } from './login-form';
 
 export const dynamic = 'force-dynamic';
@@ -8,9 +9,8 @@ export const dynamic = 'force-dynamic';
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   if (await getStaffSession()) redirect('/');
   const params = await searchParams;
-  const raw = typeof params.callbackUrl === 'string' ? params.callbackUrl : '/';
   // Only same-site paths: never bounce a fresh sign-in to another origin.
-  const callbackUrl = raw.startsWith('/') && !raw.startsWith('//') ? raw : '/';
+  const callbackUrl = safeReturnPath(typeof params.callbackUrl === 'string' ? params.callbackUrl : null) ?? '/';
   const needsSetup = (await countStaff()) === 0;
   return <LoginForm callbackUrl={callbackUrl} needsSetup={needsSetup} />;
 }
