@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../lib/server/db/embedded';
 import { uploadSampleCall } from './fixtures';
 import { E2E_JWT_SECRET } from './staff';
 
@@ -13,17 +13,6 @@ import { E2E_JWT_SECRET } from './staff';
  * Set E2E_BASE_URL yourself to test an already running server instead (seed the STAFF accounts there).
  */
 const ROOT = path.resolve(import.meta.dirname, '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function waitForReady(child: ChildProcess, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
