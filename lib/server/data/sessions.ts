@@ -95,6 +95,8 @@ export interface SessionEnd {
   firstEventAt?: Date;
   lastEventAt?: Date;
   status?: 'ended' | 'failed';
+  /** True sets the flag in the same statement as the end (a reader never sees an ended row without it). */
+  historical?: boolean;
 }
 
 export async function endSession(id: bigint, end: SessionEnd): Promise<void> {
@@ -111,6 +113,7 @@ export async function endSession(id: bigint, end: SessionEnd): Promise<void> {
       lastEventAt: end.lastEventAt,
       lastMessageAt: end.sessionEnd,
       status: end.status ?? 'ended',
+      ...(end.historical ? { historical: true } : {}),
     },
   });
 }

@@ -212,8 +212,8 @@ export class LiveSession {
         byteCount: this.byteCount,
         firstEventAt: this.firstEventAt !== undefined ? new Date(this.firstEventAt) : undefined,
         lastEventAt: this.lastEventAt !== undefined ? new Date(this.lastEventAt) : undefined,
+        historical: this.historical,
       });
-      if (this.historical) await markHistorical(this.id);
       logger().info({ dumpId: this.dumpId, sessionId: String(this.id), code }, 'Processed data from connection');
       this.ctx.scheduleProcessing(this.id, 'ended');
     } catch (err) {
