@@ -54,6 +54,9 @@ export default async function globalSetup() {
       CALLSCOPE_DATA_DIR: dataDir,
       CALLSCOPE_JWT_SECRET: process.env.E2E_AUTH_OFF ? '' : E2E_JWT_SECRET,
       CALLSCOPE_LOG_LEVEL: process.env.CALLSCOPE_LOG_LEVEL ?? 'warn',
+      // The auth tests play clients behind a proxy (X-Forwarded-For) so the sign-in limiter's address buckets of
+      // one test never lock out the others.
+      CALLSCOPE_TRUST_PROXY: 'true',
       NEXTAUTH_URL: url,
       NEXTAUTH_SECRET: 'e2e-nextauth-secret-0123456789abcdef',
   };

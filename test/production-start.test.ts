@@ -13,6 +13,24 @@ import { freePort } from '../lib/server/db/embedded';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const BUNDLE = path.join(ROOT, 'dist/server.js');
 
+/** One wrong-password sign-in through next-auth's credentials callback; returns the error it reports. */
+async function failedSignIn(base: string, email: string, forwardedFor: string): Promise<string | null> {
+  const csrf = await fetch(`${base}/api/auth/csrf`);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const cookie = csrf.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const res = await fetch(`${base}/api/auth/callback/credentials`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, 'x-forwarded-for': forwardedFor },
+    body: new URLSearchParams({ csrfToken, email, password: 'not-the-password', json: 'true' }),
+  });
+  const { url } = (await res.json()) as { url: string };
+  return new URL(url).searchParams.get('error');
+}
+
 test.skipIf(!existsSync(BUNDLE))('the production bundle starts, migrates and answers health checks', async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'callscope-prod-'));
   const port = await freePort();
@@ -45,6 +63,14 @@ test.skipIf(!existsSync(BUNDLE))('the production bundle starts, migrates and ans
     expect(body.database.ok).toBe(true);
     expect((await fetch(`http://127.0.0.1:${port}/healthcheck`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/login`)).status).toBe(200);
+
+    // CALLSCOPE_TRUST_PROXY is off by default: a client-sent X-Forwarded-For must not give it a fresh address
+    // bucket in the sign-in limiter. Five failures under five forged addresses (and five emails) block the sixth.
+    const base = `http://127.0.0.1:${port}`;
+    const errors: (string | null)[] = [];
+    for (let i = 0; i < 6; i++) errors.push(await failedSignIn(base, `nobody-${i}@example.test`, `203.0.113.${i + 1}`));
+    expect(errors.slice(0, 5)).toEqual(Array(5).fill('CredentialsSignin'));
+    expect(errors[5]).toContain('Too many failed sign-in attempts');
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));

@@ -11,9 +11,8 @@ import { TokenMintError } from '@/lib/server/data/tokens';
 /** Shared by the settings and token route handlers: who did it (for the audit log) and domain errors → API errors. */
 
 /**
- * The client address for the audit log: the first `X-Forwarded-For` entry. Next's request handler fills that
- * header with the socket's remote address when the request did not carry one, so it is never empty behind
- * server.ts; behind a proxy it is the address the proxy reports.
+ * The client address for the audit log: the first `X-Forwarded-For` entry. server.ts sets that header to the
+ * socket's address unless CALLSCOPE_TRUST_PROXY is on, in which case it is what the proxy reported.
  */
 export function requestIp(req: NextRequest): string | null {
   const first = req.headers.get('x-forwarded-for')?.split(',')[0]?.trim();

@@ -75,6 +75,23 @@ export function clientAddress(
 }
 
 /**
+ * The `X-Forwarded-For` value the application may read (audit log, sign-in rate limiter, dump downloads): what a
+ * trusted proxy sent, else the socket peer alone. Without CALLSCOPE_TRUST_PROXY a client's own header would let it
+ * pick the address it is logged and rate-limited under. Returns undefined to drop the header.
+ */
+export function forwardedForHeader(
+  headers: Record<string, string | string[] | undefined>,
+  socketAddress: string | undefined,
+  trustProxy: boolean,
+): string | undefined {
+  if (trustProxy) {
+    const xff = headers['x-forwarded-for'];
+    return Array.isArray(xff) ? xff.join(', ') : (xff ?? socketAddress);
+  }
+  return socketAddress;
+}
+
+/**
  * The absolute client time carried by an rtcstats frame is the sum of the trailing deltas; reading only the last
  * element keeps the ingest hot path free of JSON.parse.
  */
