@@ -66,12 +66,7 @@ export function clientAddress(
   socketAddress: string | undefined,
   trustProxy: boolean,
 ): string | undefined {
-  if (trustProxy) {
-    const xff = headers['x-forwarded-for'];
-    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return socketAddress;
+  return forwardedForHeader(headers, socketAddress, trustProxy)?.split(',')[0]?.trim() || socketAddress;
 }
 
 /**
