@@ -6,6 +6,7 @@ import path from 'node:path';
 import { freePort } from '../lib/server/db/embedded';
 import { uploadSampleCall } from './fixtures';
 import { E2E_JWT_SECRET } from './staff';
+import { OIDC_CLIENT, startOidcIssuer } from './support/oidc-issuer';
 
 /**
  * Starts the real server (e2e/server-process.ts → startServer()) on a free port with a fresh embedded
@@ -46,6 +47,8 @@ export default async function globalSetup() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'callscope-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // Single sign-on against a real OIDC issuer (e2e/sso.spec.ts).
+  const oidc = await startOidcIssuer(await freePort(), url);
   const env: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'production',
@@ -59,6 +62,9 @@ export default async function globalSetup() {
       CALLSCOPE_TRUST_PROXY: 'true',
       NEXTAUTH_URL: url,
       NEXTAUTH_SECRET: 'e2e-nextauth-secret-0123456789abcdef',
+      OIDC_ISSUER: oidc.issuer,
+      OIDC_CLIENT_ID: OIDC_CLIENT.id,
+      OIDC_CLIENT_SECRET: OIDC_CLIENT.secret,
   };
   // Always a fresh embedded database, never a DATABASE_URL from the developer's shell.
   delete env.DATABASE_URL;
@@ -85,6 +91,7 @@ export default async function globalSetup() {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+    await oidc.close();
     await rm(dataDir, { recursive: true, force: true });
   };
 }

@@ -9,13 +9,25 @@ function signInError(code: string | null | undefined): string {
   if (!code) return 'Sign-in failed. Try again.';
   if (code === 'CredentialsSignin') return 'Wrong email or password.';
   if (/too many/i.test(code)) return code;
-  if (code === 'AccessDenied') return 'This account may not sign in.';
+  if (code === 'AccessDenied') return 'This account may not sign in: no Callscope staff account has its email, or it is disabled.';
+  if (code === 'OAuthSignin' || code === 'OAuthCallback') return 'Single sign-on failed. Try again or ask an administrator.';
   return `Sign-in failed: ${code}`;
 }
 
-export function LoginForm({ callbackUrl, needsSetup }: { callbackUrl: string; needsSetup: boolean }) {
+export function LoginForm({
+  callbackUrl,
+  needsSetup,
+  sso,
+  initialError,
+}: {
+  callbackUrl: string;
+  needsSetup: boolean;
+  /** The single sign-on provider's name when OIDC is configured. */
+  sso: string | null;
+  initialError: string | null;
+}) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError ? signInError(initialError) : null);
   const [pending, setPending] = useState(false);
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
@@ -67,6 +79,23 @@ export function LoginForm({ callbackUrl, needsSetup }: { callbackUrl: string; ne
           {pending ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      {sso ? (
+        <div className="form sso">
+          <p className="muted small">or</p>
+          <button
+            type="button"
+            className="btn"
+            data-testid="sso-sign-in"
+            disabled={pending}
+            onClick={() => {
+              setPending(true);
+              void signIn('oidc', { callbackUrl });
+            }}
+          >
+            Sign in with {sso}
+          </button>
+        </div>
+      ) : null}
     </>
   );
 }

@@ -43,6 +43,11 @@ export class SignInRateLimited extends Error {
   }
 }
 
+/** The single sign-on provider's display name when OIDC is configured (the login page offers it), else null. */
+export function ssoProviderName(): string | null {
+  return oidcProvider().length > 0 ? 'single sign-on' : null;
+}
+
 function oidcProvider(): NextAuthOptions['providers'] {
   const { OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET } = process.env;
   if (!OIDC_ISSUER || !OIDC_CLIENT_ID || !OIDC_CLIENT_SECRET) return [];
@@ -68,7 +73,8 @@ function oidcProvider(): NextAuthOptions['providers'] {
 
 export const authOptions: NextAuthOptions = {
   session: { strategy: 'jwt', maxAge: 12 * 60 * 60 },
-  pages: { signIn: '/login' },
+  // Errors (a refused single sign-on) come back to the login page as ?error=…, not to next-auth's bare page.
+  pages: { signIn: '/login', error: '/login' },
   providers: [
     CredentialsProvider({
       name: 'Email and password',
