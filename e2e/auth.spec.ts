@@ -20,7 +20,7 @@ test('signing in lands on the page that was asked for, query included', async ({
   await expect(page).toHaveURL(/\/login\?callbackUrl=/);
   await page.getByLabel('Email').fill(STAFF.support.email);
   await page.getByLabel('Password').fill(STAFF.support.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).toHaveURL(/\/\?q=user_carol&range=7d$/);
   await expect(page.getByTestId('search-input')).toHaveValue('user_carol');
 });
@@ -29,7 +29,7 @@ test('a callbackUrl to another site is ignored', async ({ page }) => {
   await page.goto('/login?callbackUrl=%2F%5Cevil.example%2F');
   await page.getByLabel('Email').fill(STAFF.support.email);
   await page.getByLabel('Password').fill(STAFF.support.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByTestId('user-role')).toHaveText(STAFF.support.role);
   expect(new URL(page.url()).pathname).toBe('/');
   expect(page.url()).not.toContain('evil');
@@ -46,7 +46,7 @@ test('a wrong password shows an error and keeps the user on /login', async ({ pa
   await page.goto('/login');
   await page.getByLabel('Email').fill(STAFF.support.email);
   await page.getByLabel('Password').fill('not-the-password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByTestId('login-error')).toHaveText('Wrong email or password.');
   await expect(page).toHaveURL(/\/login/);
 });
@@ -58,12 +58,12 @@ test('repeated failures are rate limited with a clear message', async ({ page })
   for (let i = 0; i < 5; i++) {
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(`wrong-${i}`);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByTestId('login-error')).toHaveText('Wrong email or password.');
-    await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeEnabled();
   }
   await page.getByLabel('Password').fill('wrong-again');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByTestId('login-error')).toContainText('Too many failed sign-in attempts');
 });
 

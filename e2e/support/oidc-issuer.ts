@@ -28,6 +28,8 @@ export async function startOidcIssuer(port: number, callscopeUrl: string): Promi
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: true } },
     cookies: { keys: ['callscope-e2e-oidc-cookie-key'] },
+    // Explicit lifetimes (seconds): the defaults work but log a notice each time they are used.
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
   });
   const server: Server = provider.listen(port);
   await new Promise<void>((resolve, reject) => {

@@ -443,7 +443,7 @@ async function signInAsSupport(browser: Browser, server: Server) {
   await page.goto(`${server.url}/login`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByTestId('user-role').waitFor({ timeout: 30_000 });
   const state = await context.storageState();
   await context.close();
