@@ -475,6 +475,8 @@ async function runOnce(kind: Kind, label: string, opts: Options, workload: Workl
       cleanups.push(db.drop);
       Object.assign(env, {
         NODE_ENV: 'production',
+        // As `npm start` runs it: fsyncs of 50 dumps need more than libuv's default 4 threads.
+        UV_THREADPOOL_SIZE: '16',
         DATABASE_URL: db.url,
         CALLSCOPE_DATA_DIR: path.join(dir, 'data'),
         CALLSCOPE_JWT_SECRET: FIXTURE_SECRET,
