@@ -31,7 +31,7 @@
  *          --no-processing (diagnostic: Callscope with processing jobs switched off; not the real server).
  * Exit code 0 whether or not the ≥ 0.8× target is met (a benchmark, not a test); 1 if the bench could not run.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -134,6 +134,8 @@ interface Database {
   describe: string;
   /** A database for one Callscope run, and how to drop it. */
   forRun(label: string): Promise<{ url: string; drop(): Promise<void> }>;
+  /** Before each run: write out what earlier runs left to PostgreSQL and the kernel (outside the measurement). */
+  settle(): Promise<void>;
 }
 
 async function canConnect(url: string): Promise<boolean> {
@@ -159,6 +161,18 @@ function serverDatabase(adminUrl: string, describe: string, fallbackUrl?: string
   const stamp = `${Date.now()}_${randomBytes(2).toString('hex')}`;
   return {
     describe,
+    async settle() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      try {
+        await c.connect();
+        await c.query('CHECKPOINT');
+      } catch {
+        // not a superuser on someone else's server: the kernel sync below still runs
+      } finally {
+        await c.end().catch(() => {});
+      }
+      spawnSync('sync');
+    },
     async forRun(label) {
       const name = `callscope_bench_${stamp}_${label}`;
       const admin = new pg.Client({ connectionString: adminUrl });
@@ -597,6 +611,7 @@ async function main(): Promise<number> {
   const runs: RunResult[] = [];
   for (let round = 0; round < opts.rounds; round++) {
     for (const kind of ['callscope', 'bare'] as const) {
+      await database.settle();
       const r = await runOnce(kind, `${kind === 'callscope' ? 'a' : 'b'}${round}`, opts, workload, database);
       runs.push(r);
       console.log(`  round ${round + 1}  ${line(r)}  load avg ${os.loadavg()[0].toFixed(2)}`);

@@ -8,9 +8,11 @@ import { type FileHandle, open } from 'node:fs/promises';
 const FLUSH_MS = 100;
 const SYNC_MS = 500;
 const EAGER_FLUSH_BYTES = 256 * 1024;
+const NEWLINE = Buffer.from('\n');
 
 export class DumpWriter {
-  private pending: string[] = [];
+  /** Bytes as received: WebSocket frames stay Buffers, so a flush is one copy, not a join plus a re-encode. */
+  private pending: Buffer[] = [];
   private pendingBytes = 0;
   private writing: Promise<void> = Promise.resolve();
   private lastSync = Date.now();
@@ -37,10 +39,11 @@ export class DumpWriter {
     return writer;
   }
 
-  append(line: string): void {
+  append(line: string | Buffer): void {
     if (this.closed) return;
-    this.pending.push(line, '\n');
-    this.pendingBytes += line.length + 1;
+    const bytes = typeof line === 'string' ? Buffer.from(line) : line;
+    this.pending.push(bytes, NEWLINE);
+    this.pendingBytes += bytes.length + 1;
     this.newestQueuedAt = Date.now();
     if (this.pendingBytes >= EAGER_FLUSH_BYTES) this.flush(false);
   }
@@ -52,14 +55,14 @@ export class DumpWriter {
 
   /** Queues a write of everything pending (and an fdatasync when `sync`); writes never overlap. */
   flush(sync: boolean): Promise<void> {
-    const chunk = this.pending.length > 0 ? this.pending.join('') : '';
+    const chunk = this.pending.length > 0 ? Buffer.concat(this.pending, this.pendingBytes) : null;
     const covered = this.newestQueuedAt;
     this.pending = [];
     this.pendingBytes = 0;
     this.writing = this.writing.then(async () => {
       if (chunk) {
         await this.handle.write(chunk);
-        this.bytesWritten += Buffer.byteLength(chunk);
+        this.bytesWritten += chunk.length;
         this.unsynced = true;
       }
       if (sync && this.unsynced) {
@@ -77,8 +80,9 @@ export class DumpWriter {
     if (this.closed) return this.writing;
     clearInterval(this.timer);
     if (finalLine !== undefined) {
-      this.pending.push(finalLine);
-      this.pendingBytes += finalLine.length;
+      const bytes = Buffer.from(finalLine);
+      this.pending.push(bytes);
+      this.pendingBytes += bytes.length;
     }
     this.closed = true;
     await this.flush(true);

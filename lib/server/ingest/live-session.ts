@@ -116,8 +116,8 @@ export class LiveSession {
     return session;
   }
 
-  /** Appends one frame verbatim. Only the trailing timestamp is read (no JSON.parse on the hot path). */
-  append(frame: string): void {
+  /** Appends one frame verbatim (a WebSocket frame as its bytes). Only the trailing timestamp is read. */
+  append(frame: string | Buffer): void {
     const now = Date.now();
     this.writer.append(frame);
     this.messageCount++;

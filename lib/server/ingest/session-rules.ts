@@ -90,7 +90,15 @@ export function forwardedForHeader(
  * The absolute client time carried by an rtcstats frame is the sum of the trailing deltas; reading only the last
  * element keeps the ingest hot path free of JSON.parse.
  */
-export function trailingNumber(frame: string): number | undefined {
+export function trailingNumber(frame: string | Buffer): number | undefined {
+  if (typeof frame !== 'string') {
+    // The bytes as received: ']' and ',' are ASCII, and so is a number.
+    const end = frame.lastIndexOf(0x5d);
+    const comma = end < 0 ? -1 : frame.lastIndexOf(0x2c, end);
+    if (comma < 0) return undefined;
+    const value = Number(frame.toString('latin1', comma + 1, end));
+    return Number.isFinite(value) ? value : undefined;
+  }
   const end = frame.lastIndexOf(']');
   const comma = frame.lastIndexOf(',', end);
   if (end < 0 || comma < 0) return undefined;

@@ -145,9 +145,10 @@ async function acceptRtcstats(ctx: ServerContext, ws: WebSocket, req: IncomingMe
       ws.close(CLOSE.unsupportedData, 'binary frames are not supported; send JSON text');
       return;
     }
-    const frame = data.toString();
-    // Stored verbatim, unparsed (rtcstats-server does the same); only the outer shape is checked.
-    if (frame.charCodeAt(0) !== 91 /* [ */ || frame.charCodeAt(frame.length - 1) !== 93 /* ] */) {
+    // Stored verbatim as the bytes received, unparsed and not even decoded (rtcstats-server stores them as is);
+    // only the outer shape is checked.
+    const frame = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (frame[0] !== 91 /* [ */ || frame[frame.length - 1] !== 93 /* ] */) {
       ws.close(CLOSE.invalidPayload, 'each frame must be one JSON array');
       return;
     }
