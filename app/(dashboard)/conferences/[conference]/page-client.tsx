@@ -38,20 +38,6 @@ export function ConferencePageClient({ name, initialData }: { name: string; init
   const hydrated = useHydrated();
   const detail = hydrated ? query.data : undefined;
 
-  // Runs once, at hydration, before the columns render (~0.7 s for ten): ask for the series at the top of the
-  // columns on screen now, so they are (nearly) here when the columns mount and want them.
-  const queryClient = useQueryClient();
-  const serverDetail = query.data;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: on purpose only at mount; later changes refetch through the panels
-  useEffect(() => {
-    if (!serverDetail) return;
-    const columns = Math.max(1, Math.ceil(window.innerWidth / COLUMN_MIN_WIDTH));
-    const range = zoomFrom != null && zoomTo != null && zoomTo > zoomFrom ? { from: zoomFrom, to: zoomTo } : undefined;
-    for (const track of firstScreenTracks(serverDetail, columns)) {
-      void queryClient.prefetchQuery(trackSeriesQuery(track.sessionId, track.trackKey, trackPanelSeriesRange(range)));
-    }
-  }, []);
-
   const zoomFrom = numberParam(params.get('from'));
   const zoomTo = numberParam(params.get('to'));
   const full = useMemo(() => (detail ? fullDomain(detail) : null), [detail]);
@@ -61,6 +47,19 @@ export function ConferencePageClient({ name, initialData }: { name: string; init
     [zoomed, zoomFrom, zoomTo, full],
   );
   const range = useMemo(() => (zoomed ? { from: zoomFrom, to: zoomTo } : undefined), [zoomed, zoomFrom, zoomTo]);
+
+  // Runs once, at hydration, before the columns render (~0.7 s for ten): ask for the series at the top of the
+  // columns on screen now, so they are (nearly) here when the columns mount and want them.
+  const queryClient = useQueryClient();
+  const serverDetail = query.data;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on purpose only at mount; later changes refetch through the panels
+  useEffect(() => {
+    if (!serverDetail) return;
+    const columns = Math.max(1, Math.ceil(window.innerWidth / COLUMN_MIN_WIDTH));
+    for (const track of firstScreenTracks(serverDetail, columns)) {
+      void queryClient.prefetchQuery(trackSeriesQuery(track.sessionId, track.trackKey, trackPanelSeriesRange(range)));
+    }
+  }, []);
 
   const setRange = useCallback(
     (from: number | null, to: number | null) => {
