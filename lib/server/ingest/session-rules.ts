@@ -91,17 +91,12 @@ export function forwardedForHeader(
  * element keeps the ingest hot path free of JSON.parse.
  */
 export function trailingNumber(frame: string | Buffer): number | undefined {
-  if (typeof frame !== 'string') {
-    // The bytes as received: ']' and ',' are ASCII, and so is a number.
-    const end = frame.lastIndexOf(0x5d);
-    const comma = end < 0 ? -1 : frame.lastIndexOf(0x2c, end);
-    if (comma < 0) return undefined;
-    const value = Number(frame.toString('latin1', comma + 1, end));
-    return Number.isFinite(value) ? value : undefined;
-  }
   const end = frame.lastIndexOf(']');
+  if (end < 0) return undefined;
   const comma = frame.lastIndexOf(',', end);
-  if (end < 0 || comma < 0) return undefined;
-  const value = Number(frame.slice(comma + 1, end));
+  if (comma < 0) return undefined;
+  // In the bytes as received, ']' and ',' are ASCII, and so is a number: no UTF-8 decoding needed.
+  const text = typeof frame === 'string' ? frame.slice(comma + 1, end) : frame.toString('latin1', comma + 1, end);
+  const value = Number(text);
   return Number.isFinite(value) ? value : undefined;
 }
