@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import { ApiError, route } from '@/lib/server/api';
 import { serverContext } from '@/lib/server/context';
-import { audit } from '@/lib/server/data/audit';
+import { auditFor } from '@/lib/server/data/audit';
 import { getSessionRow } from '@/lib/server/data/read-sessions';
+import { auditActor } from '@/lib/server/settings-api';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -13,14 +14,7 @@ export const GET = route<undefined, undefined, { id: string }>({ access: 'engine
   if (!row) throw new ApiError('not_found', `No session ${params.id}`);
   if (!row.blobUrl && row.status !== 'live') throw new ApiError('not_found', 'This session has no stored dump');
   const stream = await serverContext().store.read(row.dumpId);
-  await audit({
-    actorId: actor?.kind === 'staff' ? actor.id : null,
-    actorEmail: actor?.kind === 'staff' ? actor.email : `api-key:${actor?.id}`,
-    action: 'dump.download',
-    target: `session:${params.id}`,
-    detail: {},
-    ip: req.headers.get('x-forwarded-for') ?? null,
-  });
+  await auditFor(auditActor(actor, req), 'dump.download', `session:${params.id}`);
   const ext = row.format === 'webrtc-internals' ? 'json' : row.format === 'jitsi' ? 'txt' : 'rtcstats';
   return new Response(Readable.toWeb(stream) as ReadableStream, {
     headers: {
