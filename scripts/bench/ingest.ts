@@ -42,13 +42,14 @@ import { startEmbeddedPostgres } from '../../lib/server/db/embedded';
 import { generateAuthToken } from '../../lib/shared/auth-token';
 import { HAVE_FIXTURES, RTCSTATS_FIXTURES, readRtcstatsFixture, SKIP_FIXTURES_MESSAGE } from '../../test/helpers/fixtures';
 import {
-  CONN_PARAM,
   type ChildMessage,
   type ChildResults,
+  CONN_PARAM,
   type ConnectionDisk,
   nowMs,
   type ParentMessage,
 } from './ingest-protocol';
+import { formatCount as fmt, median } from './report';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIXTURE_SECRET = 'fixture-secret-0123456789abcdef0123456789abcdef';
@@ -548,14 +549,8 @@ async function runOnce(kind: Kind, label: string, opts: Options, workload: Workl
 // -------------------------------------------------------------------------------------------------------------
 // Report
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const MB = 1024 * 1024;
-const fmt = (v: number, digits = 0) => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function line(r: RunResult): string {
   return [

@@ -41,6 +41,7 @@ import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 import { freePort } from '../../lib/server/db/embedded';
 import { generateAuthToken } from '../../lib/shared/auth-token';
 import { buildSessionHour } from './process';
+import { formatCount as fmt, median } from './report';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIXTURES = path.resolve(ROOT, '../shared/fixtures/rtcstats-js');
@@ -63,12 +64,6 @@ const PROFILE = argValue('--cpu-prof');
 /** `--trace FILE`: one more load of the big page recorded as a Chromium performance trace (not counted). */
 const TRACE = argValue('--trace');
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const kb = (bytes: number) => `${fmt(bytes / 1000, 1)} KB`;
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import { analyzeBuffer } from '../../lib/stats/analyze/analyze';
 import { decodeDump } from '../../lib/stats/decode/detect';
 import { forEachLine } from '../../lib/stats/decode/line-decoder';
 import type { DumpSink } from '../../lib/stats/model';
+import { median } from './report';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIXTURE = path.resolve(ROOT, '../shared/fixtures/rtcstats-js/standup-alice.rtcstats');
@@ -65,11 +66,6 @@ function frameDelta(frame: unknown[]): number {
   return typeof delta === 'number' ? delta : 0;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function shiftStats(value: Record<string, unknown>, shift: number): void {
   if (typeof value.t === 'number') value.t += shift;
