@@ -1,12 +1,10 @@
-import { headers } from 'next/headers';
-import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { AppHeader } from '@/components/layout/app-header';
 import { IngestAuthBanner } from '@/components/layout/ingest-auth-banner';
 import { StaffProvider } from '@/components/layout/staff-context';
 import { Providers } from '@/components/providers';
+import { redirectToLogin } from '@/lib/server/auth/login-redirect';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
-import { safeReturnPath } from '@/lib/shared/safe-path';
 import '@/components/app.css';
 
 export const dynamic = 'force-dynamic';
@@ -14,11 +12,7 @@ export const dynamic = 'force-dynamic';
 // Every dashboard page: signed-in staff only (roles are checked again by each page and every API route).
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const staff = await getStaffSession();
-  if (!staff) {
-    // Back to the requested page after signing in (proxy.ts passes it on).
-    const back = safeReturnPath((await headers()).get('x-callscope-url'));
-    redirect(back && back !== '/' ? `/login?callbackUrl=${encodeURIComponent(back)}` : '/login');
-  }
+  if (!staff) return redirectToLogin();
   return (
     <Providers>
       <StaffProvider staff={staff}>

@@ -1,8 +1,8 @@
-import { redirect } from 'next/navigation';
 import { Suspense } from 'react';
+import type { ConferenceDetail } from '@/lib/client/types';
+import { redirectToLogin } from '@/lib/server/auth/login-redirect';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
 import { getConference } from '@/lib/server/data/conferences';
-import type { ConferenceDetail } from '@/lib/client/types';
 import { hasRole } from '@/lib/shared/roles';
 import { ConferencePageClient } from './page-client';
 
@@ -14,7 +14,7 @@ export default async function ConferencePage({ params }: { params: Promise<{ con
   const name = decodeURIComponent(conference);
   // Layouts and pages render in parallel: this page checks the role itself before reading any data.
   const staff = await getStaffSession();
-  if (!hasRole(staff?.role, 'support')) redirect('/login');
+  if (!hasRole(staff?.role, 'support')) return redirectToLogin();
   // The detail (what GET /api/v1/conferences/{name} returns) comes with the page, so the columns render and the
   // first screen's series requests start as soon as the page hydrates: one round trip earlier.
   const detail = (await getConference(name)) as ConferenceDetail | null;
