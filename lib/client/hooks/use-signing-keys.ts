@@ -24,37 +24,41 @@ export function useSigningKeys() {
   });
 }
 
+/**
+ * After a change: refetch the key list and the audit log. The mutation settles only once the list is fresh, so the
+ * page never shows a new secret beside the old list (the rotation e2e test caught that once).
+ */
+function useRefreshKeys() {
+  const client = useQueryClient();
+  return () =>
+    Promise.all([
+      client.invalidateQueries({ queryKey: queryKeys.settings.signingKeys }),
+      client.invalidateQueries({ queryKey: AUDIT_PREFIX }),
+    ]);
+}
+
 /** Create the first key or rotate. The answer's secret is shown once: keep it in component state only. */
 export function useNewSigningKey() {
-  const client = useQueryClient();
+  const refreshKeys = useRefreshKeys();
   return useMutation({
     mutationFn: (input: SigningKeyInput) => apiRequest<NewSigningKeyResponse>('POST', PATH, { body: input }),
-    onSettled: () => {
-      client.invalidateQueries({ queryKey: queryKeys.settings.signingKeys });
-      client.invalidateQueries({ queryKey: AUDIT_PREFIX });
-    },
+    onSettled: refreshKeys,
   });
 }
 
 export function useRevokeSigningKey() {
-  const client = useQueryClient();
+  const refreshKeys = useRefreshKeys();
   return useMutation({
     mutationFn: (id: string) => apiRequest<{ key: SigningKeyDto }>('DELETE', `${PATH}/${encodeURIComponent(id)}`),
-    onSettled: () => {
-      client.invalidateQueries({ queryKey: queryKeys.settings.signingKeys });
-      client.invalidateQueries({ queryKey: AUDIT_PREFIX });
-    },
+    onSettled: refreshKeys,
   });
 }
 
 export function useSetGracePeriod() {
-  const client = useQueryClient();
+  const refreshKeys = useRefreshKeys();
   return useMutation({
     mutationFn: (input: GracePeriodInput) =>
       apiRequest<{ grace: GracePeriodDto }>('PUT', `${PATH}/grace`, { body: input }),
-    onSettled: () => {
-      client.invalidateQueries({ queryKey: queryKeys.settings.signingKeys });
-      client.invalidateQueries({ queryKey: AUDIT_PREFIX });
-    },
+    onSettled: refreshKeys,
   });
 }
