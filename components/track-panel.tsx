@@ -36,17 +36,17 @@ export function seriesFor(metric: TrackMetric, direction: string): SeriesDef[] {
   switch (metric) {
     case 'bitrate':
       // The encoder target is left out on purpose: it often sits far above the real rate and flattens the line.
-      return [{ key: 'bitrate', label: direction === 'outbound' ? 'Bitrate sent' : 'Bitrate received', color: METRIC_COLORS.bitrate, format: kbps }];
+      return [{ key: 'bitrate', label: direction === 'outbound' ? 'Bitrate sent' : 'Bitrate received', color: METRIC_COLORS.bitrate, format: kbps, minTickStep: 1000 }];
     case 'packetLossPct':
       return [{ key: metric, label: 'Packet loss', color: METRIC_COLORS.packetLossPct, format: pct }];
     case 'jitterMs':
-      return [{ key: metric, label: 'Jitter', color: METRIC_COLORS.jitterMs, format: ms }];
+      return [{ key: metric, label: 'Jitter', color: METRIC_COLORS.jitterMs, format: ms, minTickStep: 1 }];
     case 'rttMs':
-      return [{ key: metric, label: 'RTT', color: METRIC_COLORS.rttMs, format: ms }];
+      return [{ key: metric, label: 'RTT', color: METRIC_COLORS.rttMs, format: ms, minTickStep: 1 }];
     case 'framesPerSecond':
-      return [{ key: metric, label: 'Frame rate', color: METRIC_COLORS.framesPerSecond, format: fps }];
+      return [{ key: metric, label: 'Frame rate', color: METRIC_COLORS.framesPerSecond, format: fps, minTickStep: 1 }];
     case 'frameHeight':
-      return [{ key: metric, label: 'Resolution (height)', color: METRIC_COLORS.frameHeight, format: height }];
+      return [{ key: metric, label: 'Resolution (height)', color: METRIC_COLORS.frameHeight, format: height, minTickStep: 1 }];
     default:
       return [{ key: metric, label: metric, color: '#495057' }];
   }
@@ -190,8 +190,6 @@ function TrackPanelImpl({ track, domain, range, syncId, peer, onRangeSelect, laz
             syncId={syncId}
             height={chartHeight}
             isLoading={isLoading || !near}
-            // Always: the SVG mounts on screen first, the rest when the browser is idle (see ChartFrame).
-            lazy
             onRangeSelect={onRangeSelect}
           />
         ))}

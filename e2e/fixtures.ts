@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type APIRequestContext, expect, type Page } from '@playwright/test';
+import { type APIRequestContext, expect, type Locator, type Page } from '@playwright/test';
+import { PLOT_WIDTH, pathPoints } from '../lib/client/chart-geometry';
 import { generateAuthToken } from '../lib/shared/auth-token';
 import { E2E_JWT_SECRET, STAFF, type StaffRole } from './staff';
 
@@ -73,4 +74,24 @@ export async function waitForSample(request: APIRequestContext): Promise<Record<
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(ROOT, 'e2e/artifacts', `${name}.png`), fullPage: true });
+}
+
+/**
+ * What a chart actually draws: its first line's SVG path read back through the chart's axes into [epoch ms,
+ * value] pairs. Precision: a tenth of a viewBox unit on x, a tenth of a pixel on y (see `yPrecision`).
+ */
+export async function drawnPoints(chart: Locator): Promise<{ points: [number, number][]; tPrecision: number; yPrecision: number }> {
+  const svg = chart.locator('svg.chart-svg');
+  const [d, from, to, yMin, yMax, viewBox] = await Promise.all([
+    svg.locator('path.chart-line').first().getAttribute('d'),
+    svg.getAttribute('data-from'),
+    svg.getAttribute('data-to'),
+    svg.getAttribute('data-y-min'),
+    svg.getAttribute('data-y-max'),
+    svg.getAttribute('viewBox'),
+  ]);
+  const height = Number(viewBox?.split(' ')[3]);
+  const [t0, t1, y0, y1] = [from, to, yMin, yMax].map(Number);
+  const points = pathPoints(d ?? '').map(([x, y]) => [t0 + (x / PLOT_WIDTH) * (t1 - t0), y0 + (1 - y / height) * (y1 - y0)] as [number, number]);
+  return { points, tPrecision: (0.05 / PLOT_WIDTH) * (t1 - t0), yPrecision: (0.05 / height) * (y1 - y0) };
 }

@@ -64,7 +64,7 @@ test.describe('with the sample call', () => {
 
     // Hover one chart: every drawn chart shows a cursor at the same instant (synchronized axis).
     await chart.scrollIntoViewIfNeeded();
-    const box = await chart.locator('svg.recharts-surface').boundingBox();
+    const box = await chart.locator('.chart-plot').boundingBox();
     expect(box).not.toBeNull();
     if (box) {
       await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
@@ -95,7 +95,7 @@ test.describe('with the sample call', () => {
     const bar = page.getByTestId('zoom-bar');
     const whole = [Number(await bar.getAttribute('data-from')), Number(await bar.getAttribute('data-to'))];
     await chart.scrollIntoViewIfNeeded();
-    const dragBox = await chart.locator('svg.recharts-surface').boundingBox();
+    const dragBox = await chart.locator('.chart-plot').boundingBox();
     expect(dragBox).not.toBeNull();
     if (dragBox) {
       await page.mouse.move(dragBox.x + dragBox.width * 0.3, dragBox.y + dragBox.height / 2);

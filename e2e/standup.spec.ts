@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import WebSocket from 'ws';
 import { generateAuthToken } from '../lib/shared/auth-token';
-import { FIXTURES_DIR, FIXTURES_SKIP_REASON, HAVE_FIXTURES, screenshot, signIn } from './fixtures';
+import { drawnPoints, FIXTURES_DIR, FIXTURES_SKIP_REASON, HAVE_FIXTURES, screenshot, signIn } from './fixtures';
 import { E2E_JWT_SECRET } from './staff';
 import { runTwoPartyCall } from './support/jitsi-call';
 
@@ -113,7 +113,15 @@ test.describe('standup: replayed fixtures and a live Jitsi-instrumented call', (
       `/api/v1/sessions/${sessionId}/tracks/${encodeURIComponent(trackKey)}/series?metrics=bitrate&maxPoints=400`,
     );
     const series = (await api.json()) as { t: number[]; values: { bitrate: (number | null)[] } };
-    expect(plotted).toEqual(series.t.map((t, i) => [t, series.values.bitrate[i]]).filter(([, v]) => v !== null));
+    const expected = series.t.map((t, i) => [t, series.values.bitrate[i]]).filter(([, v]) => v !== null) as [number, number][];
+    expect(plotted).toEqual(expected);
+    // And the line on screen is those points: the SVG path, read back through the chart's axes.
+    const drawn = await drawnPoints(chart);
+    expect(drawn.points).toHaveLength(expected.length);
+    drawn.points.forEach(([t, v], i) => {
+      expect(Math.abs(t - expected[i][0])).toBeLessThanOrEqual(drawn.tPrecision + 1);
+      expect(Math.abs(v - expected[i][1])).toBeLessThanOrEqual(drawn.yPrecision + 1);
+    });
     await screenshot(page, 'standup-conference');
 
     // Support cannot download the raw dump.

@@ -1,10 +1,12 @@
 'use client';
 
 import { memo, useMemo, useState } from 'react';
-import { CartesianGrid, Line, LineChart, ReferenceArea, ResponsiveContainer, XAxis, YAxis } from 'recharts';
+import { type ChartRow, linePath, PLOT_WIDTH, type YBound, xOf, yOf, yScaleFor } from '@/lib/client/chart-geometry';
 import { formatTime } from '@/lib/client/format';
 import { ChartFrame } from './chart-frame';
 import { type CursorSeries, HoverCursor, setHoverTime } from './hover-sync';
+
+export type { ChartRow };
 
 export interface SeriesDef {
   key: string;
@@ -13,23 +15,16 @@ export interface SeriesDef {
   color: string;
   /** Value → text for the tooltip and the y axis. */
   format?: (value: number) => string;
+  /** The smallest y tick step worth labelling (1 where `format` rounds to whole units). */
+  minTickStep?: number;
 }
-
-/** One row per instant: `t` (epoch ms) plus one value per series key; null draws a gap. */
-export type ChartRow = { t: number } & Record<string, number | null>;
 
 /** Width of the y axis; timeline lanes use it to line up with the plot area. */
 export const Y_AXIS_WIDTH = 52;
 export const CHART_MARGIN = { top: 4, right: 8, bottom: 0, left: 0 };
 const X_AXIS_HEIGHT = 18;
 const PLOT_LEFT = CHART_MARGIN.left + Y_AXIS_WIDTH;
-
-/*
- * Ticks are fixed (4 on x from timeTicks, 3 on y), so every tick is drawn (`interval={0}`) and there is no vertical
- * grid: otherwise recharts measures each tick label in the DOM to thin them out, for every chart (a third of the
- * render time of a 10-person conference).
- */
-const noVerticalLines = () => [];
+const PLOT_INSETS = PLOT_LEFT + CHART_MARGIN.right;
 
 export function timeTicks(domain: [number, number], count = 5): number[] {
   const [from, to] = domain;
@@ -48,12 +43,17 @@ interface TimeSeriesChartProps {
   testId?: string;
   syncId?: string;
   isLoading?: boolean;
-  lazy?: boolean;
-  yDomain?: [number | 'auto' | 'dataMin' | 'dataMax', number | 'auto' | 'dataMin' | 'dataMax'];
+  yDomain?: [YBound, YBound];
   /** Drag across the plot to pick a range (zoom). */
   onRangeSelect?: (from: number, to: number) => void;
 }
 
+/**
+ * A time-series chart drawn as plain SVG from pure geometry (lib/client/chart-geometry.ts): the same markup on the
+ * server and in the browser, so the conference page's first screen arrives drawn, and a chart costs a few
+ * elements instead of a recharts tree (recharts 3 draws nothing on the server and ~200 of its charts took
+ * seconds to mount). Hover and drag-to-zoom are overlays: the shared hover store and a selection box.
+ */
 function TimeSeriesChartImpl({
   rows,
   series,
@@ -64,12 +64,14 @@ function TimeSeriesChartImpl({
   testId,
   syncId,
   isLoading = false,
-  lazy = false,
-  yDomain = [0, 'auto'],
+  yDomain,
   onRangeSelect,
 }: TimeSeriesChartProps) {
   const [dragStart, setDragStart] = useState<number | null>(null);
   const [dragEnd, setDragEnd] = useState<number | null>(null);
+  const plotHeight = height - CHART_MARGIN.top - X_AXIS_HEIGHT;
+  const lower = yDomain?.[0] ?? 0;
+  const upper = yDomain?.[1] ?? 'auto';
 
   const { points, allSeries, hasData } = useMemo(() => {
     const all: Record<string, [number, number][]> = {};
@@ -86,8 +88,16 @@ function TimeSeriesChartImpl({
     return { points: all[series[0]?.key ?? ''] ?? [], allSeries: all, hasData: any };
   }, [rows, series]);
 
+  const scale = useMemo(
+    () => yScaleFor(rows, series.map((s) => s.key), [lower, upper], 3, series[0]?.minTickStep ?? 0),
+    [rows, series, lower, upper],
+  );
+  const paths = useMemo(
+    () => series.map((s) => linePath(rows, s.key, domain, scale, plotHeight)),
+    [rows, series, domain, scale, plotHeight],
+  );
   // Not the last one: it would sit on the plot's right edge with half its label cut off.
-  const ticks = useMemo(() => timeTicks(domain).slice(0, -1), [domain]);
+  const xTicks = useMemo(() => timeTicks(domain).slice(0, -1), [domain]);
   const primary = series[0];
   const yFormat = (v: number) => (primary?.format ? primary.format(v) : String(v));
 
@@ -99,7 +109,7 @@ function TimeSeriesChartImpl({
   /** The instant under the mouse (epoch ms), or null outside the plot area. */
   const timeAt = (e: React.MouseEvent<HTMLDivElement>): number | null => {
     const rect = e.currentTarget.getBoundingClientRect();
-    const width = rect.width - PLOT_LEFT - CHART_MARGIN.right;
+    const width = rect.width - PLOT_INSETS;
     const frac = (e.clientX - rect.left - PLOT_LEFT) / width;
     if (!(width > 0) || frac < 0 || frac > 1) return null;
     return domain[0] + frac * (domain[1] - domain[0]);
@@ -115,6 +125,9 @@ function TimeSeriesChartImpl({
     setDragEnd(null);
   };
 
+  /** Horizontal position of an instant inside the chart box (CSS length). */
+  const leftOf = (t: number) => `calc(${PLOT_LEFT}px + (100% - ${PLOT_INSETS}px) * ${xOf(t, domain) / PLOT_WIDTH})`;
+
   return (
     <ChartFrame
       title={title}
@@ -125,7 +138,6 @@ function TimeSeriesChartImpl({
       allSeries={series.length > 1 ? allSeries : undefined}
       isLoading={isLoading && rows.length === 0}
       isEmpty={!isLoading && !hasData}
-      lazy={lazy}
     >
       {/* biome-ignore lint/a11y/noStaticElementInteractions: pointer-only affordances (hover cursor, drag to zoom); the zoom bar's buttons do the same from the keyboard */}
       <div
@@ -148,49 +160,50 @@ function TimeSeriesChartImpl({
           if (dragStart != null) finishDrag();
         }}
       >
-        <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={rows} margin={CHART_MARGIN}>
-            <CartesianGrid stroke="var(--grid)" vertical={false} verticalCoordinatesGenerator={noVerticalLines} />
-            <XAxis
-              dataKey="t"
-              type="number"
-              scale="time"
-              domain={domain}
-              ticks={ticks}
-              allowDataOverflow
-              tickFormatter={(v: number) => formatTime(v)}
-              tick={{ fontSize: 10, fill: 'var(--muted)' }}
-              height={X_AXIS_HEIGHT}
-              interval={0}
-            />
-            <YAxis
-              width={Y_AXIS_WIDTH}
-              domain={yDomain}
-              tickFormatter={yFormat}
-              tick={{ fontSize: 10, fill: 'var(--muted)' }}
-              tickCount={3}
-              interval={0}
-              allowDecimals
-            />
-            {series.map((s) => (
-              <Line
-                key={s.key}
-                type="linear"
-                dataKey={s.key}
-                name={s.label}
-                stroke={s.color}
-                strokeWidth={1.5}
-                dot={false}
-                activeDot={false}
-                isAnimationActive={false}
-                connectNulls={false}
-              />
-            ))}
-            {dragStart != null && dragEnd != null ? (
-              <ReferenceArea x1={dragStart} x2={dragEnd} fill="var(--accent)" fillOpacity={0.12} />
-            ) : null}
-          </LineChart>
-        </ResponsiveContainer>
+        <div className="chart-axis-y" aria-hidden="true" style={{ width: Y_AXIS_WIDTH, top: CHART_MARGIN.top, height: plotHeight }}>
+          {scale.ticks.map((v) => (
+            <span key={v} style={{ top: yOf(v, scale, plotHeight) }}>
+              {yFormat(v)}
+            </span>
+          ))}
+        </div>
+        <svg
+          className="chart-svg"
+          viewBox={`0 0 ${PLOT_WIDTH} ${plotHeight}`}
+          preserveAspectRatio="none"
+          style={{ left: PLOT_LEFT, top: CHART_MARGIN.top, width: `calc(100% - ${PLOT_INSETS}px)`, height: plotHeight }}
+          data-from={domain[0]}
+          data-to={domain[1]}
+          data-y-min={scale.min}
+          data-y-max={scale.max}
+          aria-hidden="true"
+        >
+          {scale.ticks.map((v) => {
+            const y = yOf(v, scale, plotHeight);
+            return <line key={v} className="chart-grid" x1={0} x2={PLOT_WIDTH} y1={y} y2={y} />;
+          })}
+          {series.map((s, i) =>
+            paths[i] ? <path key={s.key} className="chart-line" data-series={s.key} d={paths[i]} stroke={s.color} /> : null,
+          )}
+        </svg>
+        <div className="chart-axis-x" aria-hidden="true" style={{ left: PLOT_LEFT, right: CHART_MARGIN.right, height: X_AXIS_HEIGHT }}>
+          {xTicks.map((t) => (
+            <span key={t} style={{ left: `${(xOf(t, domain) / PLOT_WIDTH) * 100}%` }}>
+              {formatTime(t)}
+            </span>
+          ))}
+        </div>
+        {dragStart != null && dragEnd != null ? (
+          <div
+            className="chart-selection"
+            style={{
+              left: leftOf(Math.min(dragStart, dragEnd)),
+              width: `calc((100% - ${PLOT_INSETS}px) * ${Math.abs(dragEnd - dragStart) / (domain[1] - domain[0])})`,
+              top: CHART_MARGIN.top,
+              height: plotHeight,
+            }}
+          />
+        ) : null}
         {syncId ? (
           <HoverCursor
             syncId={syncId}

@@ -208,7 +208,7 @@ const CHARTS_DRAWN_PROBE = `(() => {
   window.__bench = bench;
   const drawn = (f) => {
     const state = f.getAttribute('data-state');
-    return state === 'empty' || (state === 'ready' && f.querySelector('svg path.recharts-curve') !== null);
+    return state === 'empty' || (state === 'ready' && f.querySelector('svg path.chart-line') !== null);
   };
   const check = () => {
     const frames = [...document.querySelectorAll('figure.chart-frame')];
@@ -344,7 +344,7 @@ async function measurePage(
         .evaluate(() =>
           [...document.querySelectorAll('figure.chart-frame')].map((f) => {
             const r = f.getBoundingClientRect();
-            return `${f.getAttribute('data-state')}${f.querySelector('svg path.recharts-curve') ? '+curve' : ''}@${Math.round(r.left)},${Math.round(r.top)}`;
+            return `${f.getAttribute('data-state')}${f.querySelector('svg path.chart-line') ? '+curve' : ''}@${Math.round(r.left)},${Math.round(r.top)}`;
           }),
         )
         .catch(() => []);
