@@ -3,9 +3,11 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { ApiClientError } from '@/lib/client/api-client';
+import type { DisplayZone } from '@/lib/shared/display-zone';
+import { DisplayZoneProvider } from './display-zone-provider';
 
-/** Client-side providers for the dashboard: one QueryClient per browser tab. */
-export function Providers({ children }: { children: ReactNode }) {
+/** Client-side providers for the dashboard: one QueryClient per browser tab, the zone times are shown in. */
+export function Providers({ displayZone, children }: { displayZone: DisplayZone | null; children: ReactNode }) {
   const [client] = useState(
     () =>
       new QueryClient({
@@ -19,5 +21,9 @@ export function Providers({ children }: { children: ReactNode }) {
         },
       }),
   );
-  return <QueryClientProvider client={client}>{children}</QueryClientProvider>;
+  return (
+    <QueryClientProvider client={client}>
+      <DisplayZoneProvider initial={displayZone}>{children}</DisplayZoneProvider>
+    </QueryClientProvider>
+  );
 }

@@ -1,7 +1,8 @@
 import Link from 'next/link';
 import { IssueBadge, LiveBadge, QualityBadge } from '@/components/ui/badges';
-import { formatDateTime, formatDuration, shortId } from '@/lib/client/format';
+import { formatDuration, shortId } from '@/lib/client/format';
 import type { SessionListItem } from '@/lib/client/types';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 const MAX_BADGES = 3;
 
@@ -19,6 +20,7 @@ export function SessionTable({
   showConference?: boolean;
   testId?: string;
 }) {
+  const { formatDateTime } = useTimeFormat();
   return (
     <div className="table-wrap">
       <table className="table" data-testid={testId}>

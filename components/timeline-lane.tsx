@@ -1,8 +1,8 @@
 'use client';
 
 import { CHART_MARGIN, Y_AXIS_WIDTH } from '@/components/charts/time-series-chart';
-import { formatTime } from '@/lib/client/format';
 import type { TimelineEvent } from '@/lib/client/types';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 const TYPE_TEXT: Record<string, string> = {
   joined: 'Joined',
@@ -34,6 +34,7 @@ export function TimelineLane({
   events: TimelineEvent[];
   testId?: string;
 }) {
+  const { formatTime } = useTimeFormat();
   const [from, to] = domain;
   const width = Math.max(1, to - from);
   const pos = (t: number) => `${Math.min(100, Math.max(0, ((t - from) / width) * 100))}%`;

@@ -5,7 +5,7 @@ import { type ChartRow, type SeriesDef, TimeSeriesChart } from '@/components/cha
 import { METRIC_COLORS } from '@/components/charts/palette';
 import { formatBitrate, formatDuration, formatNumber } from '@/lib/client/format';
 import { useTrackSeries } from '@/lib/client/hooks/use-track-series';
-import type { SeriesRange } from '@/lib/client/query-keys';
+import { trackPanelSeriesRange } from '@/lib/client/query-keys';
 import type { TrackDto, TrackMetric, TrackSeries } from '@/lib/client/types';
 
 /** The per-track rows, in display order. Audio and video differ: video adds frame rate and resolution. */
@@ -17,14 +17,6 @@ export const CHART_METRICS: { metric: TrackMetric; label: string; kinds: ('audio
   { metric: 'framesPerSecond', label: 'Frame rate', kinds: ['video'] },
   { metric: 'frameHeight', label: 'Resolution', kinds: ['video'] },
 ];
-
-const FETCH_METRICS = 'bitrate,packetLossPct,jitterMs,rttMs,framesPerSecond,frameHeight';
-const MAX_POINTS = 400;
-
-/** What a track panel asks the series API for (also used to prefetch exactly the same query). */
-export function trackPanelSeriesRange(range?: { from?: number; to?: number }): SeriesRange {
-  return { metrics: FETCH_METRICS, from: range?.from, to: range?.to, maxPoints: MAX_POINTS };
-}
 
 const pct = (v: number) => `${formatNumber(v)}%`;
 const ms = (v: number) => `${Math.round(v)} ms`;

@@ -34,6 +34,8 @@ test.describe('with the sample call', () => {
     await page.goto(`/conferences/${SAMPLE.conference}`);
     const columns = page.getByTestId('participant-column');
     await expect(columns).toHaveCount(2);
+    // The page streams: its content is in the document (hidden) a moment before it is swapped in.
+    await expect(columns.nth(1)).toBeVisible();
     // Side by side: same top, different left.
     const [a, b] = [await columns.nth(0).boundingBox(), await columns.nth(1).boundingBox()];
     expect(a && b && Math.abs(a.y - b.y) < 2 && b.x > a.x).toBeTruthy();
@@ -47,6 +49,7 @@ test.describe('with the sample call', () => {
     const trackKey = await track.getAttribute('data-track-key');
     const chart = page.getByTestId(`chart-${trackKey}-bitrate`);
     await expect(chart).toHaveAttribute('data-state', 'ready');
+    await expect(chart).toHaveAttribute('data-points', /^\[\[/);
     const plotted = JSON.parse((await chart.getAttribute('data-points')) ?? '[]') as [number, number][];
     expect(plotted.length).toBeGreaterThan(5);
     const sessions = await waitForSample(page.request);

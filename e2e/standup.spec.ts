@@ -82,6 +82,7 @@ test.describe('standup: replayed fixtures and a live Jitsi-instrumented call', (
 
     const columns = page.getByTestId('participant-column');
     await expect(columns).toHaveCount(2);
+    await expect(columns.nth(1)).toBeVisible(); // streamed: hidden for a moment before it is swapped in
     const [a, b] = [await columns.nth(0).boundingBox(), await columns.nth(1).boundingBox()];
     expect(a && b && Math.abs(a.y - b.y) < 2 && b.x > a.x).toBeTruthy();
     await expect(page.getByTestId('pair').filter({ hasText: 'Alice video → Bob' })).toHaveCount(1);
@@ -93,6 +94,7 @@ test.describe('standup: replayed fixtures and a live Jitsi-instrumented call', (
     const trackKey = (await track.getAttribute('data-track-key')) as string;
     const chart = page.getByTestId(`chart-${trackKey}-bitrate`);
     await expect(chart).toHaveAttribute('data-state', 'ready');
+    await expect(chart).toHaveAttribute('data-points', /^\[\[/);
     const plotted = JSON.parse((await chart.getAttribute('data-points')) ?? '[]') as [number, number][];
     const mean = (from: number, to: number) => {
       const v = plotted.filter(([t]) => t > from && t <= to).map(([, x]) => x);

@@ -1,3 +1,4 @@
+import { cookies } from 'next/headers';
 import type { ReactNode } from 'react';
 import { AppHeader } from '@/components/layout/app-header';
 import { IngestAuthBanner } from '@/components/layout/ingest-auth-banner';
@@ -5,6 +6,7 @@ import { StaffProvider } from '@/components/layout/staff-context';
 import { Providers } from '@/components/providers';
 import { redirectToLogin } from '@/lib/server/auth/login-redirect';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
+import { DISPLAY_ZONE_COOKIE, parseDisplayZone } from '@/lib/shared/display-zone';
 import '@/components/app.css';
 
 export const dynamic = 'force-dynamic';
@@ -13,8 +15,10 @@ export const dynamic = 'force-dynamic';
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const staff = await getStaffSession();
   if (!staff) return redirectToLogin();
+  // Times render in the browser's zone, which it keeps in a cookie (lib/shared/display-zone.ts).
+  const displayZone = parseDisplayZone((await cookies()).get(DISPLAY_ZONE_COOKIE)?.value);
   return (
-    <Providers>
+    <Providers displayZone={displayZone}>
       <StaffProvider staff={staff}>
         <div className="app">
           <AppHeader />

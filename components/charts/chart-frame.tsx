@@ -1,9 +1,13 @@
+'use client';
+
 import type { ReactNode } from 'react';
+import { useHydrated } from '@/lib/client/hooks/use-hydrated';
 
 /**
  * A chart's box: fixed height, a title, loading / empty states, and test hooks. It never fetches.
  * `points` are the plotted [t, value] pairs of the primary series, exposed as `data-points` so an e2e test can
- * compare what is drawn with the API.
+ * compare what is drawn with the API: in the browser only, as they would double the size of a page the server
+ * renders with its charts.
  */
 export function ChartFrame({
   title,
@@ -28,14 +32,15 @@ export function ChartFrame({
   emptyText?: string;
   children: ReactNode;
 }) {
+  const hydrated = useHydrated();
   const state = isLoading ? 'loading' : isEmpty ? 'empty' : 'ready';
   return (
     <figure
       className="chart-frame"
       data-testid={testId}
       data-state={state}
-      data-points={points ? JSON.stringify(points) : undefined}
-      data-series={allSeries ? JSON.stringify(allSeries) : undefined}
+      data-points={hydrated && points ? JSON.stringify(points) : undefined}
+      data-series={hydrated && allSeries ? JSON.stringify(allSeries) : undefined}
     >
       {title ? (
         <figcaption className="chart-title">

@@ -1,8 +1,8 @@
 'use client';
 
 import { useSyncExternalStore } from 'react';
-import { formatTime } from '@/lib/client/format';
 import { hoverTolerance, nearestPoint } from '@/lib/client/nearest-point';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 /**
  * The hovered instant, shared by every chart with the same sync id (a conference, a session): hover one chart and
@@ -75,6 +75,7 @@ export function HoverCursor({
   plotTop: number;
   plotBottom: number;
 }) {
+  const { formatTime } = useTimeFormat();
   const time = useHoverTime(syncId);
   if (time === null || !(domain[1] > domain[0]) || time < domain[0] || time > domain[1]) return null;
   const frac = (time - domain[0]) / (domain[1] - domain[0]);

@@ -2,9 +2,9 @@
 
 import { memo, useMemo, useState } from 'react';
 import { type ChartRow, linePath, PLOT_WIDTH, type YBound, xOf, yOf, yScaleFor } from '@/lib/client/chart-geometry';
-import { formatTime } from '@/lib/client/format';
 import { ChartFrame } from './chart-frame';
 import { type CursorSeries, HoverCursor, setHoverTime } from './hover-sync';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 export type { ChartRow };
 
@@ -67,6 +67,7 @@ function TimeSeriesChartImpl({
   yDomain,
   onRangeSelect,
 }: TimeSeriesChartProps) {
+  const { formatTime } = useTimeFormat();
   const [dragStart, setDragStart] = useState<number | null>(null);
   const [dragEnd, setDragEnd] = useState<number | null>(null);
   const plotHeight = height - CHART_MARGIN.top - X_AXIS_HEIGHT;

@@ -1,20 +1,34 @@
 /** Display formatting. Values stay epoch ms / bits/s everywhere else; only these functions turn them into text. */
 
-const dateTime = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric',
-  month: 'short',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-});
-const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+import type { DisplayZone } from '@/lib/shared/display-zone';
 
-export function formatDateTime(ms: number | null | undefined): string {
-  return ms == null || !Number.isFinite(ms) ? '—' : dateTime.format(new Date(ms));
+/** Intl formatters are costly to build: one pair per zone (a page uses one). */
+const formattersByZone = new Map<string, { dateTime: Intl.DateTimeFormat; time: Intl.DateTimeFormat }>();
+
+function formatters(zone: DisplayZone) {
+  const key = `${zone.locale}|${zone.timeZone}`;
+  let f = formattersByZone.get(key);
+  if (!f) {
+    const { locale, timeZone } = zone;
+    f = {
+      dateTime: new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' }),
+      time: new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+    };
+    formattersByZone.set(key, f);
+  }
+  return f;
 }
 
-export function formatTime(ms: number | null | undefined): string {
-  return ms == null || !Number.isFinite(ms) ? '—' : timeOnly.format(new Date(ms));
+/**
+ * Date and time in the given zone. Components get the zone from the display-zone context (`useTimeFormat()` in
+ * components/display-zone-provider.tsx), so the server and the browser write the same text.
+ */
+export function formatDateTime(ms: number | null | undefined, zone: DisplayZone): string {
+  return ms == null || !Number.isFinite(ms) ? '—' : formatters(zone).dateTime.format(new Date(ms));
+}
+
+export function formatTime(ms: number | null | undefined, zone: DisplayZone): string {
+  return ms == null || !Number.isFinite(ms) ? '—' : formatters(zone).time.format(new Date(ms));
 }
 
 export function formatDuration(ms: number | null | undefined): string {

@@ -19,6 +19,14 @@ export interface SeriesRange {
   metrics: string;
 }
 
+/**
+ * What a track panel asks the series API for: the charted metrics, at most 400 points (two per pixel of a wide
+ * column). Also what the conference page prefetches, in the browser and on the server, so all hit one cache entry.
+ */
+export function trackPanelSeriesRange(range?: { from?: number; to?: number }): SeriesRange {
+  return { metrics: 'bitrate,packetLossPct,jitterMs,rttMs,framesPerSecond,frameHeight', from: range?.from, to: range?.to, maxPoints: 400 };
+}
+
 export const queryKeys = {
   search: {
     all: ['search'] as const,

@@ -28,7 +28,8 @@
  * Options: `--rounds N`, `--keep` (leave the data directory), `--no-build` (fail instead of building when
  * `.next` / `dist` are missing), `--steps` (print the request timeline of one load of each page), `--cpu-prof FILE`
  * (one extra, uncounted repeat visit of the big page with Chromium's CPU profiler on), `--trace FILE` (the same,
- * recorded as a Chromium performance trace: open it in DevTools' Performance panel). The exit code is 0 whether or not the target is met: the verdict is printed.
+ * recorded as a Chromium performance trace: open it in DevTools' Performance panel), `--save-html FILE` (the big
+ * page's HTML document, as the browser received it). The exit code is 0 whether or not the target is met: the verdict is printed.
  */
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -63,6 +64,8 @@ const NO_BUILD = process.argv.includes('--no-build');
 const PROFILE = argValue('--cpu-prof');
 /** `--trace FILE`: one more load of the big page recorded as a Chromium performance trace (not counted). */
 const TRACE = argValue('--trace');
+/** `--save-html FILE`: keep the big page's HTML document (to see what it is made of). */
+const SAVE_HTML = argValue('--save-html');
 
 const kb = (bytes: number) => `${fmt(bytes / 1000, 1)} KB`;
 
@@ -310,6 +313,7 @@ async function measurePage(
           response.body().then(
             (body) => {
               documentBytes = body.length;
+              if (SAVE_HTML && url.includes(BIG.conference)) void writeFile(path.resolve(SAVE_HTML), body);
             },
             () => undefined,
           ),

@@ -3,10 +3,12 @@
 import Link from 'next/link';
 import { DataState } from '@/components/data-state';
 import { IssueBadge, LiveBadge, QualityBadge } from '@/components/ui/badges';
-import { formatDuration, formatTime } from '@/lib/client/format';
+import { formatDuration } from '@/lib/client/format';
 import { LIVE_POLL_MS, useLive } from '@/lib/client/hooks/use-live';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 export function LivePageClient() {
+  const { formatTime } = useTimeFormat();
   const query = useLive();
   const conferences = query.data?.conferences ?? [];
   const sessions = conferences.reduce((n, c) => n + c.sessions.length, 0);

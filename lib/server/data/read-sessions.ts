@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Prisma } from '@/lib/generated/prisma/client';
 import { db } from '@/lib/server/db/client';
 import type { ListSessionsQuery } from '@/lib/schemas/sessions';
+import { downsample, sliceSeries } from '@/lib/stats/analyze/downsample';
 import type { SessionAnalysis, TrackAnalysis } from '@/lib/stats/analyze/types';
 
 /** Read side of sessions: lists, details, tracks and their series, rebuilt analyses. */
@@ -270,6 +271,38 @@ export async function getTrackSeries(sessionId: bigint, trackKey: string): Promi
   });
   if (!row?.series) return null;
   return JSON.parse(gunzipSync(row.series).toString('utf8'));
+}
+
+/** Which part of a track's series to read: metric names (all when absent), a time window, a point budget. */
+export interface SeriesWindow {
+  metrics?: string[];
+  from?: number;
+  to?: number;
+  maxPoints: number;
+}
+
+/**
+ * A track's series cut to a window and min/max-downsampled: what GET /api/v1/sessions/{id}/tracks/{key}/series
+ * returns, and what the conference page embeds for its first screen. Null when the session or track is unknown.
+ */
+export async function readTrackSeries(publicId: string, trackKey: string, window: SeriesWindow) {
+  const row = await getSessionRow(publicId);
+  const full = row ? await getTrackSeries(row.id, trackKey) : null;
+  if (!full) return null;
+  let series = full;
+  if (window.metrics) {
+    const values: typeof full.values = {};
+    for (const m of window.metrics) {
+      const v = full.values[m as keyof typeof full.values];
+      if (v) values[m as keyof typeof values] = v;
+    }
+    series = { t: full.t, values };
+  }
+  if (window.from !== undefined || window.to !== undefined) {
+    series = sliceSeries(series, window.from ?? Number.NEGATIVE_INFINITY, window.to ?? Number.POSITIVE_INFINITY);
+  }
+  series = downsample(series, window.maxPoints);
+  return { sessionId: publicId, trackId: trackKey, points: series.t.length, ...series };
 }
 
 /** Rebuilds a session's SessionAnalysis from its stored parts (pairing needs whole analyses). */

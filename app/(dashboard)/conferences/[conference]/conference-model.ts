@@ -126,3 +126,16 @@ export function columnTracks(p: Participant): TrackDto[] {
 export function firstScreenTracks(detail: ConferenceDetail, columns: number): TrackDto[] {
   return detail.participants.slice(0, columns).flatMap((p) => columnTracks(p).slice(0, 1));
 }
+
+function numberParam(v: string | null): number | undefined {
+  if (!v) return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** The zoomed range from the URL's `from` / `to` (epoch ms), or undefined for the whole call. */
+export function zoomRange(from: string | null, to: string | null): { from: number; to: number } | undefined {
+  const f = numberParam(from);
+  const t = numberParam(to);
+  return f != null && t != null && t > f ? { from: f, to: t } : undefined;
+}

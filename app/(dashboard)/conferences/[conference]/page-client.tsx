@@ -5,16 +5,16 @@ import { useQueryClient } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo } from 'react';
 import { DataState } from '@/components/data-state';
-import { trackPanelSeriesRange } from '@/components/track-panel';
 import { LiveBadge } from '@/components/ui/badges';
-import { formatDateTime, formatDuration, formatTime } from '@/lib/client/format';
+import { formatDuration } from '@/lib/client/format';
 import { useConference } from '@/lib/client/hooks/use-conference';
-import { useHydrated } from '@/lib/client/hooks/use-hydrated';
 import { trackSeriesQuery } from '@/lib/client/hooks/use-track-series';
+import { trackPanelSeriesRange } from '@/lib/client/query-keys';
 import type { ConferenceDetail, TimelineEvent } from '@/lib/client/types';
-import { describePairs, firstScreenTracks, fullDomain, senderOf } from './conference-model';
+import { describePairs, firstScreenTracks, fullDomain, senderOf, zoomRange } from './conference-model';
 import { PairsList } from './pairs-list';
 import { ParticipantColumn } from './participant-column';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 /** Above this many tracks, series load as they scroll into view (keeps a 10 × 1 h conference fast). */
 const EAGER_TRACK_LIMIT = 24;
@@ -22,34 +22,25 @@ const EAGER_TRACK_LIMIT = 24;
 const COLUMN_MIN_WIDTH = 340;
 const MIN_ZOOM_MS = 2000;
 
-function numberParam(v: string | null): number | undefined {
-  if (!v) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
 export function ConferencePageClient({ name, initialData }: { name: string; initialData?: ConferenceDetail }) {
+  const { formatTime, formatDateTime } = useTimeFormat();
   const router = useRouter();
   const pathname = usePathname() ?? '';
   const params = useSearchParams();
+  // The server renders the page with the detail and the first screen's series (page.tsx); times in the display
+  // zone the server used too (DisplayZoneProvider), so hydration keeps what was drawn.
   const query = useConference(name, initialData);
-  // The server sends the detail with the page, but times are formatted in the browser's time zone: draw it once
-  // hydrated (right after, with no request in between).
-  const hydrated = useHydrated();
-  const detail = hydrated ? query.data : undefined;
+  const detail = query.data;
 
-  const zoomFrom = numberParam(params.get('from'));
-  const zoomTo = numberParam(params.get('to'));
+  const zoomFrom = params.get('from');
+  const zoomTo = params.get('to');
   const full = useMemo(() => (detail ? fullDomain(detail) : null), [detail]);
-  const zoomed = zoomFrom != null && zoomTo != null && zoomTo > zoomFrom;
-  const domain = useMemo<[number, number] | null>(
-    () => (zoomed ? [zoomFrom as number, zoomTo as number] : full),
-    [zoomed, zoomFrom, zoomTo, full],
-  );
-  const range = useMemo(() => (zoomed ? { from: zoomFrom, to: zoomTo } : undefined), [zoomed, zoomFrom, zoomTo]);
+  const range = useMemo(() => zoomRange(zoomFrom, zoomTo), [zoomFrom, zoomTo]);
+  const zoomed = range !== undefined;
+  const domain = useMemo<[number, number] | null>(() => (range ? [range.from, range.to] : full), [range, full]);
 
-  // Runs once, at hydration, before the columns render (~0.7 s for ten): ask for the series at the top of the
-  // columns on screen now, so they are (nearly) here when the columns mount and want them.
+  // Runs once, at hydration: a window wider than the server assumed shows more columns; ask for their top series
+  // now rather than when each panel mounts (those the server sent are fresh in the cache and not fetched again).
   const queryClient = useQueryClient();
   const serverDetail = query.data;
   // biome-ignore lint/correctness/useExhaustiveDependencies: on purpose only at mount; later changes refetch through the panels
@@ -123,7 +114,7 @@ export function ConferencePageClient({ name, initialData }: { name: string; init
 
       <DataState
         testId="conference-state"
-        isLoading={query.isPending || !hydrated}
+        isLoading={query.isPending}
         error={query.error}
         onRetry={() => query.refetch()}
         isEmpty={!detail || detail.participants.length === 0 || !domain}

@@ -1,26 +1,60 @@
+import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query';
 import { Suspense } from 'react';
+import { queryKeys, trackPanelSeriesRange } from '@/lib/client/query-keys';
 import type { ConferenceDetail } from '@/lib/client/types';
 import { redirectToLogin } from '@/lib/server/auth/login-redirect';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
 import { getConference } from '@/lib/server/data/conferences';
+import { readTrackSeries } from '@/lib/server/data/read-sessions';
 import { hasRole } from '@/lib/shared/roles';
+import { firstScreenTracks, zoomRange } from './conference-model';
 import { ConferencePageClient } from './page-client';
 
 export const dynamic = 'force-dynamic';
 
+/**
+ * Columns whose top track comes with the page: as many as a 2,040 px wide window shows side by side (the page
+ * cannot know the window; a wider one fetches the rest as it hydrates).
+ */
+const SERVER_RENDERED_COLUMNS = 6;
+
 // A conference: every participant side by side on one synchronized time axis, with sender→receiver pairs.
-export default async function ConferencePage({ params }: { params: Promise<{ conference: string }> }) {
+export default async function ConferencePage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ conference: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { conference } = await params;
   const name = decodeURIComponent(conference);
   // Layouts and pages render in parallel: this page checks the role itself before reading any data.
   const staff = await getStaffSession();
   if (!hasRole(staff?.role, 'support')) return redirectToLogin();
-  // The detail (what GET /api/v1/conferences/{name} returns) comes with the page, so the columns render and the
-  // first screen's series requests start as soon as the page hydrates: one round trip earlier.
   const detail = (await getConference(name)) as ConferenceDetail | null;
+
+  // The first screen arrives drawn: its series are read here and handed to the browser's query cache under the
+  // key the track panels use, so the charts render on the server and hydrate without a request.
+  const query = await searchParams;
+  const range = trackPanelSeriesRange(zoomRange(first(query.from), first(query.to)));
+  const queryClient = new QueryClient();
+  if (detail) {
+    await Promise.all(
+      firstScreenTracks(detail, SERVER_RENDERED_COLUMNS).map(async (track) => {
+        const series = await readTrackSeries(track.sessionId, track.trackKey, { ...range, metrics: range.metrics.split(',') });
+        if (series) queryClient.setQueryData(queryKeys.sessions.series(track.sessionId, track.trackKey, range), series);
+      }),
+    );
+  }
   return (
-    <Suspense>
-      <ConferencePageClient name={name} initialData={detail ?? undefined} />
-    </Suspense>
+    <HydrationBoundary state={dehydrate(queryClient)}>
+      <Suspense>
+        <ConferencePageClient name={name} initialData={detail ?? undefined} />
+      </Suspense>
+    </HydrationBoundary>
   );
+}
+
+function first(v: string | string[] | undefined): string | null {
+  return (Array.isArray(v) ? v[0] : v) ?? null;
 }

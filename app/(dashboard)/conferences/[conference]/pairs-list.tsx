@@ -1,8 +1,9 @@
 'use client';
 
 import { useState } from 'react';
-import { formatBitrate, formatNumber, formatTime, faultLabel } from '@/lib/client/format';
+import { formatBitrate, formatNumber, faultLabel } from '@/lib/client/format';
 import type { DescribedPair } from './conference-model';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 /** Up to this many pairs, all are shown. Above it (a 10-person call has up to 180 streams) only the worst
  * PREVIEW_PAIRS are, one verdict each, until "Show all": the participants' charts must stay on the first screen. */
@@ -17,6 +18,7 @@ function pairRank(p: DescribedPair): number {
 
 /** Every received stream, written out as "Alice video → Bob", with where the fault is when it degraded. */
 export function PairsList({ pairs, onZoom }: { pairs: DescribedPair[]; onZoom: (from: number, to: number) => void }) {
+  const { formatTime } = useTimeFormat();
   const [showAll, setShowAll] = useState(false);
   if (pairs.length === 0) {
     return (

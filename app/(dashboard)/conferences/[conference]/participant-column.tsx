@@ -5,9 +5,10 @@ import { memo } from 'react';
 import { TimelineLane } from '@/components/timeline-lane';
 import { TrackPanel } from '@/components/track-panel';
 import { IssueBadge, LiveBadge, QualityBadge } from '@/components/ui/badges';
-import { formatDuration, formatTime } from '@/lib/client/format';
+import { formatDuration } from '@/lib/client/format';
 import type { TimelineEvent } from '@/lib/client/types';
 import { type Participant, participantName, TRACK_GROUPS } from './conference-model';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 interface ParticipantColumnProps {
   participant: Participant;
@@ -21,6 +22,7 @@ interface ParticipantColumnProps {
 }
 
 function ParticipantColumnImpl({ participant, events, domain, range, syncId, senders, lazy, onRangeSelect }: ParticipantColumnProps) {
+  const { formatTime } = useTimeFormat();
   const name = participantName(participant);
   const sessions = participant.sessions;
   const several = sessions.length > 1;

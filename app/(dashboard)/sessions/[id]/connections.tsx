@@ -1,7 +1,8 @@
 'use client';
 
-import { formatBytes, formatDuration, formatTime } from '@/lib/client/format';
+import { formatBytes, formatDuration } from '@/lib/client/format';
 import type { ConnectionDto, SessionEvent } from '@/lib/client/types';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 type CandidateInfo = NonNullable<ConnectionDto['selectedPair']>['local'];
 
@@ -85,6 +86,7 @@ function CandidateCell({ c }: { c: CandidateInfo | null | undefined }) {
 }
 
 function StateRow({ label, changes }: { label: string; changes: { state: string; time: number }[] }) {
+  const { formatTime } = useTimeFormat();
   if (!changes.length) return null;
   return (
     <div className="state-row">
@@ -102,6 +104,7 @@ function StateRow({ label, changes }: { label: string; changes: { state: string;
 }
 
 export function ConnectionCard({ connection, candidates }: { connection: ConnectionDto; candidates: ParsedCandidate[] }) {
+  const { formatTime } = useTimeFormat();
   const c = connection;
   const cfg = c.configuration;
   const mine = candidates.filter((x) => x.pc === c.pc);

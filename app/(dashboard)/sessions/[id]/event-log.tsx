@@ -2,9 +2,9 @@
 
 import { useMemo, useState } from 'react';
 import { DataState } from '@/components/data-state';
-import { formatTime } from '@/lib/client/format';
 import type { SessionEvent } from '@/lib/client/types';
 import { SdpView, sdpOf } from './sdp-view';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 const PAGE = 300;
 
@@ -17,6 +17,7 @@ function preview(value: unknown): string {
 }
 
 function EventRow({ event, start }: { event: SessionEvent; start: number | null }) {
+  const { formatTime } = useTimeFormat();
   const [open, setOpen] = useState(false);
   const sdp = sdpOf(event.value);
   const hasDetail = event.value != null || (Array.isArray(event.extra) && event.extra.length > 0);

@@ -7,13 +7,14 @@ import { DataState } from '@/components/data-state';
 import { useStaff } from '@/components/layout/staff-context';
 import { TrackPanel } from '@/components/track-panel';
 import { IssueBadge, LiveBadge, QualityBadge, SeverityBadge } from '@/components/ui/badges';
-import { formatDateTime, formatDuration, formatTime } from '@/lib/client/format';
+import { formatDuration } from '@/lib/client/format';
 import { useSession, useSessionEvents } from '@/lib/client/hooks/use-session';
 import type { SessionDetail, TrackDto } from '@/lib/client/types';
 import type { SessionSummary } from '@/lib/stats/analyze/types';
 import { hasRole } from '@/lib/shared/roles';
 import { ConnectionCard, candidatesFromEvents } from './connections';
 import { EventLog } from './event-log';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 function numberParam(v: string | null): number | undefined {
   if (!v) return undefined;
@@ -53,6 +54,7 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
 }
 
 export function SessionPageClient({ id }: { id: string }) {
+  const { formatTime, formatDateTime } = useTimeFormat();
   const router = useRouter();
   const pathname = usePathname() ?? '';
   const params = useSearchParams();

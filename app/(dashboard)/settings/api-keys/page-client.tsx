@@ -2,15 +2,16 @@
 
 import { type FormEvent, useState } from 'react';
 import { DataState, errorMessage } from '@/components/data-state';
-import { formatDateTime } from '@/lib/client/format';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey } from '@/lib/client/hooks/use-api-keys';
 import type { ApiKeyDto, NewApiKeyResponse } from '@/lib/schemas/settings';
 import type { Role } from '@/lib/shared/roles';
 import { ConfirmDialog } from '../confirm-dialog';
 import { CopyField } from '../copy-field';
 import { formatRelative, ROLE_OPTIONS } from '../settings-format';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 export function ApiKeysPageClient() {
+  const { formatDateTime } = useTimeFormat();
   const query = useApiKeys();
   const create = useCreateApiKey();
   const revoke = useRevokeApiKey();

@@ -2,8 +2,8 @@
 
 import { useState } from 'react';
 import { DataState } from '@/components/data-state';
-import { formatDateTime } from '@/lib/client/format';
 import { useAuditLog } from '@/lib/client/hooks/use-audit-log';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 const ACTIONS = [
   'signing_key.create',
@@ -27,6 +27,7 @@ function detailText(detail: Record<string, unknown>): string {
 }
 
 export function AuditPageClient() {
+  const { formatDateTime } = useTimeFormat();
   const [action, setAction] = useState('');
   const query = useAuditLog(action ? { action } : {});
   const entries = query.data?.pages.flatMap((p) => p.entries) ?? [];

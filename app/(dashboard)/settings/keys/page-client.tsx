@@ -2,17 +2,18 @@
 
 import { useState } from 'react';
 import { DataState, errorMessage } from '@/components/data-state';
-import { formatDateTime } from '@/lib/client/format';
 import { useNewSigningKey, useRevokeSigningKey, useSigningKeys } from '@/lib/client/hooks/use-signing-keys';
 import type { NewSigningKeyResponse, SigningKeyDto } from '@/lib/schemas/settings';
 import { ConfirmDialog } from '../confirm-dialog';
 import { CopyField } from '../copy-field';
 import { formatRelative, formatSeconds } from '../settings-format';
 import { GracePeriodForm } from './grace-period-form';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 type Pending = { kind: 'new'; action: 'create' | 'rotate' } | { kind: 'revoke'; key: SigningKeyDto } | null;
 
 export function KeysPageClient() {
+  const { formatDateTime } = useTimeFormat();
   const query = useSigningKeys();
   const newKey = useNewSigningKey();
   const revoke = useRevokeSigningKey();

@@ -3,9 +3,9 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { DataState, errorMessage } from '@/components/data-state';
 import { ApiClientError } from '@/lib/client/api-client';
-import { formatDateTime } from '@/lib/client/format';
 import { useRetention, useSetRetention } from '@/lib/client/hooks/use-retention';
 import { type RetentionDto, type RetentionInput, retentionInput } from '@/lib/schemas/settings';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 const FIELDS = [
   { key: 'rawDumpDays', label: 'Raw dumps', hint: 'The files as received; needed to re-process or download a call.' },
@@ -53,6 +53,7 @@ export function RetentionPageClient() {
 }
 
 function RetentionForm({ retention }: { retention: RetentionDto }) {
+  const { formatDateTime } = useTimeFormat();
   const mutation = useSetRetention();
   const [draft, setDraft] = useState<Draft>(() => toDraft(retention));
   const [clientErrors, setClientErrors] = useState<Partial<Record<FieldKey, string>>>({});

@@ -3,12 +3,12 @@
 import { type FormEvent, useState } from 'react';
 import { DataState, errorMessage } from '@/components/data-state';
 import { useStaff } from '@/components/layout/staff-context';
-import { formatDateTime } from '@/lib/client/format';
 import { useCreateStaff, useStaffAccounts, useUpdateStaff } from '@/lib/client/hooks/use-staff-accounts';
 import type { StaffAccountDto } from '@/lib/schemas/settings';
 import type { Role } from '@/lib/shared/roles';
 import { ConfirmDialog } from '../confirm-dialog';
 import { ROLE_OPTIONS } from '../settings-format';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 type Pending =
   | { kind: 'disable'; account: StaffAccountDto }
@@ -17,6 +17,7 @@ type Pending =
   | null;
 
 export function StaffPageClient() {
+  const { formatDateTime } = useTimeFormat();
   const me = useStaff();
   const query = useStaffAccounts();
   const update = useUpdateStaff();

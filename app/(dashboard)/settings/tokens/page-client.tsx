@@ -2,12 +2,12 @@
 
 import { type FormEvent, useEffect, useState } from 'react';
 import { errorMessage } from '@/components/data-state';
-import { formatDateTime } from '@/lib/client/format';
 import { useMintToken } from '@/lib/client/hooks/use-mint-token';
 import { MAX_TOKEN_EXPIRES_IN, type MintedTokenResponse } from '@/lib/schemas/settings';
 import { CopyField } from '../copy-field';
 import { formatSeconds } from '../settings-format';
 import { backendSnippet, connectLine, type SnippetKind } from './snippets';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 const LIFETIMES = [
   { label: '10 minutes', seconds: 600 },
@@ -32,6 +32,7 @@ function useOrigin(): { host: string; secure: boolean } {
 }
 
 export function TokenToolPageClient() {
+  const { formatDateTime } = useTimeFormat();
   const mint = useMintToken();
   const origin = useOrigin();
   const [user, setUser] = useState('');

@@ -8,8 +8,9 @@ import { timeTicks } from '@/components/charts/time-series-chart';
 import { DataState } from '@/components/data-state';
 import { SessionTable } from '@/components/session-table';
 import { IssueBadge } from '@/components/ui/badges';
-import { formatDateTime, formatDuration } from '@/lib/client/format';
+import { formatDuration } from '@/lib/client/format';
 import { useUser } from '@/lib/client/hooks/use-user';
+import { useTimeFormat } from '@/components/display-zone-provider';
 
 const QUALITY_COLORS: Record<string, string> = {
   good: 'var(--good)',
@@ -21,6 +22,7 @@ const QUALITY_COLORS: Record<string, string> = {
 const QUALITIES = ['good', 'fair', 'poor', 'unknown'] as const;
 
 export function UserPageClient({ user }: { user: string }) {
+  const { formatDateTime } = useTimeFormat();
   const query = useUser(user);
   const detail = query.data;
   const sessions = detail?.sessions ?? [];
