@@ -22,6 +22,7 @@ export function browserZone(): DisplayZone {
 export function rememberBrowserZone(): DisplayZone {
   const zone = browserZone();
   const secure = window.location.protocol === 'https:' ? '; Secure' : '';
+  // biome-ignore lint/suspicious/noDocumentCookie: one plain cookie, set where the Cookie Store API is not available everywhere yet
   document.cookie = `${DISPLAY_ZONE_COOKIE}=${serializeDisplayZone(zone)}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
   return zone;
 }

@@ -1,3 +1,4 @@
+import { roundNumbers } from './round-numbers';
 import { db } from '@/lib/server/db/client';
 import {
   listTracks,
@@ -93,7 +94,7 @@ export async function getConference(name: string) {
       live: sessions.some((s) => s.live),
     },
     participants,
-    pairs: cached.pairing.pairs,
+    pairs: roundNumbers(cached.pairing.pairs),
     unreceived: cached.pairing.unreceived,
     timeline,
   };

@@ -3,6 +3,7 @@ import type { Prisma } from '@/lib/generated/prisma/client';
 import { db } from '@/lib/server/db/client';
 import type { ListSessionsQuery } from '@/lib/schemas/sessions';
 import { downsample, sliceSeries } from '@/lib/stats/analyze/downsample';
+import { roundNumber, roundNumbers } from './round-numbers';
 import type { SessionAnalysis, TrackAnalysis } from '@/lib/stats/analyze/types';
 
 /** Read side of sessions: lists, details, tracks and their series, rebuilt analyses. */
@@ -154,7 +155,8 @@ export interface TrackDto {
   startTime: number | null;
   endTime: number | null;
   summary: unknown;
-  facts: Omit<TrackAnalysis, 'series'>;
+  /** The analysis' facts about the track (its summary is `summary` above, not repeated here). */
+  facts: Omit<TrackAnalysis, 'series' | 'summary'>;
 }
 
 const trackSelect = {
@@ -177,13 +179,15 @@ const trackSelect = {
 } as const;
 
 function toTrackDto(t: Prisma.TrackGetPayload<{ select: typeof trackSelect }>): TrackDto {
+  const { summary: _sameAsSummary, ...facts } = t.facts as unknown as Omit<TrackAnalysis, 'series'>;
   return {
     ...t,
     sessionId: String(t.sessionId),
     ssrc: t.ssrc === null ? null : Number(t.ssrc),
     startTime: ms(t.startTime),
     endTime: ms(t.endTime),
-    facts: t.facts as unknown as Omit<TrackAnalysis, 'series'>,
+    summary: roundNumbers(t.summary),
+    facts: roundNumbers(facts),
   };
 }
 
@@ -302,7 +306,14 @@ export async function readTrackSeries(publicId: string, trackKey: string, window
     series = sliceSeries(series, window.from ?? Number.NEGATIVE_INFINITY, window.to ?? Number.POSITIVE_INFINITY);
   }
   series = downsample(series, window.maxPoints);
-  return { sessionId: publicId, trackId: trackKey, points: series.t.length, ...series };
+  // Whole milliseconds and thousandths of a unit (bit/s, ms, %): what a chart can show, at half the bytes.
+  return {
+    sessionId: publicId,
+    trackId: trackKey,
+    points: series.t.length,
+    t: series.t.map((t) => roundNumber(t, 0)),
+    values: roundNumbers(series.values),
+  };
 }
 
 /** Rebuilds a session's SessionAnalysis from its stored parts (pairing needs whole analyses). */

@@ -1,5 +1,4 @@
 import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query';
-import { Suspense } from 'react';
 import { queryKeys, trackPanelSeriesRange } from '@/lib/client/query-keys';
 import type { ConferenceDetail } from '@/lib/client/types';
 import { redirectToLogin } from '@/lib/server/auth/login-redirect';
@@ -47,10 +46,10 @@ export default async function ConferencePage({
     );
   }
   return (
+    // No Suspense boundary: React would stream the page as a boundary revealed up to 300 ms after the header
+    // (it batches reveals); without one, the drawn page is in the first paint.
     <HydrationBoundary state={dehydrate(queryClient)}>
-      <Suspense>
-        <ConferencePageClient name={name} initialData={detail ?? undefined} />
-      </Suspense>
+      <ConferencePageClient name={name} initialData={detail ?? undefined} />
     </HydrationBoundary>
   );
 }
