@@ -73,6 +73,9 @@ export async function waitForSample(request: APIRequestContext): Promise<Record<
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
+  // A full-page picture shows what a reader would see scrolling through: track panels far from the window are not
+  // rendered until they come near (content-visibility: auto), so render them all for the picture.
+  await page.addStyleTag({ content: '.track { content-visibility: visible !important; }' });
   await page.screenshot({ path: path.join(ROOT, 'e2e/artifacts', `${name}.png`), fullPage: true });
 }
 
