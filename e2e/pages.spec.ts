@@ -161,3 +161,34 @@ test.describe('with the sample call', () => {
     await screenshot(page, 'user');
   });
 });
+
+test.describe('in another time zone', () => {
+  test.skip(!HAVE_FIXTURES, FIXTURES_SKIP_REASON);
+  test.use({ timezoneId: 'Asia/Tokyo', locale: 'en-GB' });
+
+  test('the conference page arrives drawn, with times in the browser’s zone, and hydrates without a mismatch', async ({ page }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /hydrat|#418|#423|#425/i.test(m.text())) errors.push(m.text());
+    });
+    await signIn(page, 'support'); // the sign-in page leaves the zone cookie
+    await waitForSample(page.request);
+    const tokyo = (ms: number) =>
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(ms);
+
+    // What the server sends, before any script: the charts drawn and times in Tokyo, 24-hour clock.
+    const html = (await (await page.request.get(`/conferences/${SAMPLE.conference}`)).text()).replaceAll('<!-- -->', '');
+    const from = Number(/data-testid="zoom-bar" data-from="(\d+)"/.exec(html)?.[1]);
+    expect(from).toBeGreaterThan(0);
+    expect(html).toContain(`Whole call:</strong> ${tokyo(from)}`);
+    expect(html).toMatch(/<path class="chart-line" data-series="bitrate" d="M[\d.]+ [\d.]+L/);
+
+    await page.goto(`/conferences/${SAMPLE.conference}`);
+    const bar = page.getByTestId('zoom-bar');
+    await expect(bar).toContainText(tokyo(from));
+    await expect(page.locator('figure.chart-frame[data-points]').first()).toBeAttached(); // hydrated
+    await expect(bar).toContainText(tokyo(from));
+    expect(errors).toEqual([]);
+  });
+});
