@@ -29,8 +29,9 @@
  *
  * Options: `--rounds N`, `--keep` (leave the data directory), `--no-build` (fail instead of building when
  * `.next` / `dist` are missing), `--steps` (print the request timeline of one load of each page), `--cpu-prof FILE`
- * (one extra, uncounted repeat visit of the big page with Chromium's CPU profiler on), `--trace FILE` (the same,
- * recorded as a Chromium performance trace: open it in DevTools' Performance panel), `--save-html FILE` (the big
+ * (one extra, uncounted repeat visit of the big page with Chromium's CPU profiler on), `--trace FILE` (one extra,
+ * uncounted first visit of the big page recorded as a Chromium performance trace, for DevTools' Performance panel;
+ * with `--trace-repeat`, a repeat visit), `--save-html FILE` (the big
  * page's HTML document, as the browser received it). The exit code is 0 whether or not the target is met: the verdict is printed.
  */
 
@@ -64,7 +65,7 @@ const KEEP = process.argv.includes('--keep');
 const NO_BUILD = process.argv.includes('--no-build');
 /** `--cpu-prof FILE`: one more load of the big page with Chromium's CPU profiler on (not counted). */
 const PROFILE = argValue('--cpu-prof');
-/** `--trace FILE`: one more load of the big page recorded as a Chromium performance trace (not counted). */
+/** `--trace FILE`: one more load of the big page (a first visit; `--trace-repeat`: a repeat visit) as a Chromium trace. */
 const TRACE = argValue('--trace');
 /** `--save-html FILE`: keep the big page's HTML document (to see what it is made of). */
 const SAVE_HTML = argValue('--save-html');
@@ -517,7 +518,7 @@ async function main() {
     }
     process.stdout.write('\n\n');
     if (PROFILE) await measurePage(browser, storage, bigUrl, { repeatView: true, profileTo: path.resolve(PROFILE) });
-    if (TRACE) await measurePage(browser, storage, bigUrl, { repeatView: true, traceTo: path.resolve(TRACE) });
+    if (TRACE) await measurePage(browser, storage, bigUrl, { repeatView: process.argv.includes('--trace-repeat'), traceTo: path.resolve(TRACE) });
 
     const detail = await api<{ participants: { sessions: { tracks: unknown[] }[] }[] }>(server, `/api/v1/conferences/${BIG.conference}`);
     const tracks = detail.participants.reduce((n, p) => n + p.sessions.reduce((m, s) => m + s.tracks.length, 0), 0);
