@@ -125,6 +125,9 @@ function useNearViewport(lazy: boolean) {
   return { ref, near };
 }
 
+/** A chart's title line above its plot (px), for the placeholder's height. */
+const CHART_TITLE_HEIGHT = 16;
+
 function TrackPanelImpl({ track, domain, range, syncId, peer, onRangeSelect, lazy = false, chartHeight = 90 }: TrackPanelProps) {
   // Big conferences fetch a track's series only when it scrolls near (keeps the first load small).
   const { ref, near } = useNearViewport(lazy);
@@ -170,22 +173,34 @@ function TrackPanelImpl({ track, domain, range, syncId, peer, onRangeSelect, laz
           Could not load the series: {error instanceof Error ? error.message : String(error)}
         </p>
       ) : null}
-      <div className="track-charts">
-        {metrics.map((m) => (
-          <TimeSeriesChart
-            key={m.metric}
-            testId={`chart-${track.trackKey}-${m.metric}`}
-            title={m.label}
-            rows={rowsByMetric[m.metric]}
-            series={seriesFor(m.metric, track.direction)}
-            domain={domain}
-            syncId={syncId}
-            height={chartHeight}
-            isLoading={isLoading || !near}
-            onRangeSelect={onRangeSelect}
-          />
-        ))}
-      </div>
+      {near || data ? (
+        <div className="track-charts">
+          {metrics.map((m) => (
+            <TimeSeriesChart
+              key={m.metric}
+              testId={`chart-${track.trackKey}-${m.metric}`}
+              title={m.label}
+              rows={rowsByMetric[m.metric]}
+              series={seriesFor(m.metric, track.direction)}
+              domain={domain}
+              syncId={syncId}
+              height={chartHeight}
+              isLoading={isLoading || !near}
+              onRangeSelect={onRangeSelect}
+            />
+          ))}
+        </div>
+      ) : (
+        // Far from the window in a large conference: one box instead of 4–6 empty charts, so the page the server
+        // sends, and what the browser parses, lays out and hydrates, is a fraction of the size.
+        <div
+          className="track-charts chart-placeholder"
+          data-testid="track-charts-pending"
+          style={{ height: metrics.length * (chartHeight + CHART_TITLE_HEIGHT + 4) }}
+        >
+          Charts load when this track comes into view
+        </div>
+      )}
     </section>
   );
 }

@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { useQueryClient } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useMemo } from 'react';
+import { Suspense, useCallback, useEffect, useMemo } from 'react';
 import { DataState } from '@/components/data-state';
 import { LiveBadge } from '@/components/ui/badges';
 import { formatDuration } from '@/lib/client/format';
@@ -159,8 +159,10 @@ export function ConferencePageClient({ name, initialData }: { name: string; init
               style={{ gridTemplateColumns: `repeat(${detail.participants.length}, minmax(${COLUMN_MIN_WIDTH}px, 1fr))` }}
             >
               {detail.participants.map((p) => (
+                // One boundary per column: nothing suspends, so the server's HTML is unchanged, but the browser
+                // hydrates the columns one task each and can parse and paint in between, instead of one long task.
+                <Suspense key={p.user ?? p.sessions[0]?.id}>
                 <ParticipantColumn
-                  key={p.user ?? p.sessions[0]?.id}
                   participant={p}
                   events={p.sessions.flatMap((s) => eventsBySession.get(s.id) ?? [])}
                   domain={domain}
@@ -170,6 +172,7 @@ export function ConferencePageClient({ name, initialData }: { name: string; init
                   lazy={trackCount > EAGER_TRACK_LIMIT}
                   onRangeSelect={onRangeSelect}
                 />
+                </Suspense>
               ))}
             </div>
           </>
