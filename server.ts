@@ -19,7 +19,8 @@ import { CLOSE, createIngestWebSocketServer } from '@/lib/server/ingest/ws-inges
 import { logger } from '@/lib/server/logger';
 import { projectRoot } from '@/lib/server/paths';
 import { startRetentionPurge } from '@/lib/server/retention-purge';
-import { LocalDumpStore, readAll } from '@/lib/server/storage';
+import { createDumpStore } from '@/lib/server/dump-store';
+import { readAll } from '@/lib/server/storage';
 
 /**
  * One Node server on one port: Next.js (dashboard, API route handlers) and the WebSocket ingest, which Next
@@ -67,7 +68,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   initMasterKey({ masterKey: env.CALLSCOPE_MASTER_KEY, dataDir: dataDirectory });
   if (env.CALLSCOPE_BOOTSTRAP_API_KEY) await provisionBootstrapApiKey(env.CALLSCOPE_BOOTSTRAP_API_KEY);
 
-  const store = await new LocalDumpStore(path.join(dataDirectory, 'dumps')).init();
+  const store = await createDumpStore(env, dataDirectory);
+  const storage = await store.health();
+  if (!storage.ok) log.warn({ storage: storage.detail }, 'dump storage not reachable: sessions are kept locally until it is');
   const live = new LiveSessionRegistry();
   const { createProcessingQueue } = await import('@/lib/server/processing/queue');
   const queue = createProcessingQueue({ store });
@@ -150,7 +153,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // Flushes key usage counters and revokes keys whose grace period ended (unref'd timer).
   const keyMaintenance = startKeyRingMaintenance(keyRing);
   queue.start();
-  log.info({ port, database: embedded ? 'embedded' : 'external', dataDirectory }, 'Callscope listening');
+  log.info({ port, database: embedded ? 'embedded' : 'external', dumps: store.kind, dataDirectory }, 'Callscope listening');
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -167,6 +170,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await queue.stop();
       await keyMaintenance.stop();
       await keyRing.close();
+      store.close?.();
       await nextApp?.close?.().catch(() => {});
       setServerContext(undefined);
       await disconnectDatabase();

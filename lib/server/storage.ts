@@ -8,8 +8,8 @@ import { createWriteStream } from 'node:fs';
 
 /**
  * Raw dump storage behind one small interface. Live dumps are appended under `work/`; when a session ends the
- * store takes the finished file (local: gzip beside it; an S3-compatible store can implement the same
- * interface) and returns the `blob_url` for the session row.
+ * store takes the finished file (local: gzip beside it; S3: gzip uploaded to the bucket, see s3-dump-store.ts)
+ * and returns the `blob_url` for the session row. `dump-store.ts` picks one from the environment.
  */
 export interface DumpStore {
   readonly kind: string;
@@ -21,6 +21,8 @@ export interface DumpStore {
   read(dumpId: string): Promise<Readable>;
   remove(dumpId: string): Promise<void>;
   health(): Promise<{ ok: boolean; detail: string }>;
+  /** Releases connections (S3), if any. */
+  close?(): void;
 }
 
 const DUMP_ID = /^[0-9a-f-]{36}$/;
