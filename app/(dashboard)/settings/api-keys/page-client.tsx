@@ -7,7 +7,8 @@ import type { ApiKeyDto, NewApiKeyResponse } from '@/lib/schemas/settings';
 import type { Role } from '@/lib/shared/roles';
 import { ConfirmDialog } from '../confirm-dialog';
 import { CopyField } from '../copy-field';
-import { formatRelative, ROLE_OPTIONS } from '../settings-format';
+import { RoleSelect } from '../role-select';
+import { formatRelative } from '../settings-format';
 import { useTimeFormat } from '@/components/display-zone-provider';
 
 export function ApiKeysPageClient() {
@@ -81,13 +82,7 @@ export function ApiKeysPageClient() {
           </label>
           <label className="field">
             Role
-            <select value={role} onChange={(e) => setRole(e.target.value as Role)} data-testid="api-key-role">
-              {ROLE_OPTIONS.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>
+            <RoleSelect value={role} onRoleChange={setRole} data-testid="api-key-role" />
           </label>
           <button type="submit" className="btn btn-primary" disabled={create.isPending} data-testid="create-api-key">
             Create key

@@ -7,7 +7,7 @@ import { useCreateStaff, useStaffAccounts, useUpdateStaff } from '@/lib/client/h
 import type { StaffAccountDto } from '@/lib/schemas/settings';
 import type { Role } from '@/lib/shared/roles';
 import { ConfirmDialog } from '../confirm-dialog';
-import { ROLE_OPTIONS } from '../settings-format';
+import { RoleSelect } from '../role-select';
 import { useTimeFormat } from '@/components/display-zone-provider';
 
 type Pending =
@@ -110,23 +110,17 @@ export function StaffPageClient() {
                       </td>
                       <td>{a.name ?? '—'}</td>
                       <td>
-                        <select
+                        <RoleSelect
                           aria-label={`Role of ${a.email}`}
                           value={a.role}
                           disabled={self}
                           title={self ? 'Another admin must change your role' : undefined}
                           data-testid="staff-role"
-                          onChange={(e) => {
+                          onRoleChange={(next) => {
                             update.reset();
-                            setPending({ kind: 'role', account: a, role: e.target.value as Role });
+                            setPending({ kind: 'role', account: a, role: next });
                           }}
-                        >
-                          {ROLE_OPTIONS.map((r) => (
-                            <option key={r} value={r}>
-                              {r}
-                            </option>
-                          ))}
-                        </select>
+                        />
                       </td>
                       <td>
                         <span className={`badge state-badge ${a.disabled ? 'state-disabled' : 'state-active'}`}>
@@ -270,13 +264,7 @@ function CreateStaffForm({ onCreated }: { onCreated: (email: string) => void }) 
         </label>
         <label className="field">
           Role
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)} data-testid="staff-new-role">
-            {ROLE_OPTIONS.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
+          <RoleSelect value={role} onRoleChange={setRole} data-testid="staff-new-role" />
         </label>
         <label className="field">
           Initial password
