@@ -14,7 +14,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { logger } from '@/lib/server/logger';
-import type { DumpStore } from '@/lib/server/storage';
+import { checkDumpId, type DumpStore } from '@/lib/server/storage';
 
 export interface S3DumpStoreOptions {
   bucket: string;
@@ -24,13 +24,6 @@ export interface S3DumpStoreOptions {
   workDir: string;
   /** S3 client settings: region, endpoint (MinIO, R2, Ceph…), forcePathStyle, credentials. */
   client: S3ClientConfig;
-}
-
-const DUMP_ID = /^[0-9a-f-]{36}$/;
-
-function checkId(dumpId: string): string {
-  if (!DUMP_ID.test(dumpId)) throw new Error(`invalid dump id: ${dumpId}`);
-  return dumpId;
 }
 
 /**
@@ -60,11 +53,11 @@ export class S3DumpStore implements DumpStore {
   }
 
   workPath(dumpId: string): string {
-    return path.join(this.workDir, checkId(dumpId));
+    return path.join(this.workDir, checkDumpId(dumpId));
   }
 
   key(dumpId: string): string {
-    return `${this.prefix}${checkId(dumpId)}.gz`;
+    return `${this.prefix}${checkDumpId(dumpId)}.gz`;
   }
 
   async finalize(dumpId: string): Promise<string> {

@@ -27,7 +27,8 @@ export interface DumpStore {
 
 const DUMP_ID = /^[0-9a-f-]{36}$/;
 
-function checkId(dumpId: string): string {
+/** A dump id as the ingest makes them (a UUID): never a path. */
+export function checkDumpId(dumpId: string): string {
   if (!DUMP_ID.test(dumpId)) throw new Error(`invalid dump id: ${dumpId}`);
   return dumpId;
 }
@@ -48,11 +49,11 @@ export class LocalDumpStore implements DumpStore {
   }
 
   workPath(dumpId: string): string {
-    return path.join(this.workDir, checkId(dumpId));
+    return path.join(this.workDir, checkDumpId(dumpId));
   }
 
   finishedPath(dumpId: string): string {
-    return path.join(this.doneDir, `${checkId(dumpId)}.gz`);
+    return path.join(this.doneDir, `${checkDumpId(dumpId)}.gz`);
   }
 
   async finalize(dumpId: string): Promise<string> {
