@@ -81,7 +81,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     keyRing,
     live,
     hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER,
-    trustProxy: env.CALLSCOPE_TRUST_PROXY,
+    trustedProxies: env.CALLSCOPE_TRUST_PROXY,
     idleMs: env.CALLSCOPE_SESSION_IDLE_MINUTES * 60_000,
     maxUploadBytes: env.CALLSCOPE_MAX_UPLOAD_MB * 1024 * 1024,
     scheduleProcessing: (id, reason) => queue.schedule(id, reason),
@@ -122,7 +122,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       return;
     }
     // Only a trusted proxy may say who the client is (see forwardedForHeader).
-    const forwardedFor = forwardedForHeader(req.headers, req.socket.remoteAddress, context.trustProxy);
+    const forwardedFor = forwardedForHeader(req.headers, req.socket.remoteAddress, context.trustedProxies);
     if (forwardedFor === undefined) delete req.headers['x-forwarded-for'];
     else req.headers['x-forwarded-for'] = forwardedFor;
     if (!nextHandler) {

@@ -31,7 +31,8 @@ async function failedSignIn(base: string, email: string, forwardedFor: string): 
   return new URL(url).searchParams.get('error');
 }
 
-test.skipIf(!existsSync(BUNDLE))('the production bundle starts, migrates and answers health checks', async () => {
+/** Starts the bundle as `npm start` does (outside the repository), waits for /api/health, and returns its base URL. */
+async function startBundle(extraEnv: Record<string, string> = {}) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'callscope-prod-'));
   const port = await freePort();
   const child = spawn(process.execPath, [BUNDLE], {
@@ -44,36 +45,65 @@ test.skipIf(!existsSync(BUNDLE))('the production bundle starts, migrates and ans
       DATABASE_URL: inject('databaseUrl'),
       CALLSCOPE_DATA_DIR: dataDir,
       CALLSCOPE_LOG_LEVEL: 'warn',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 45_000;
+  let health: Response | undefined;
+  while (Date.now() < deadline && child.exitCode === null) {
+    health = await fetch(`${base}/api/health`).catch(() => undefined);
+    if (health) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    base,
+    health,
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+test.skipIf(!existsSync(BUNDLE))('the production bundle starts, migrates and answers health checks', async () => {
+  const app = await startBundle();
   try {
-    const deadline = Date.now() + 45_000;
-    let health: Response | undefined;
-    while (Date.now() < deadline && child.exitCode === null) {
-      health = await fetch(`http://127.0.0.1:${port}/api/health`).catch(() => undefined);
-      if (health) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(health?.status, output).toBe(200);
-    const body = await health?.json();
+    expect(app.health?.status, app.output()).toBe(200);
+    const body = await app.health?.json();
     expect(body.database.ok).toBe(true);
-    expect((await fetch(`http://127.0.0.1:${port}/healthcheck`)).status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${port}/login`)).status).toBe(200);
+    expect((await fetch(`${app.base}/healthcheck`)).status).toBe(200);
+    expect((await fetch(`${app.base}/login`)).status).toBe(200);
 
     // CALLSCOPE_TRUST_PROXY is off by default: a client-sent X-Forwarded-For must not give it a fresh address
     // bucket in the sign-in limiter. Five failures under five forged addresses (and five emails) block the sixth.
-    const base = `http://127.0.0.1:${port}`;
     const errors: (string | null)[] = [];
-    for (let i = 0; i < 6; i++) errors.push(await failedSignIn(base, `nobody-${i}@example.test`, `203.0.113.${i + 1}`));
+    for (let i = 0; i < 6; i++) errors.push(await failedSignIn(app.base, `nobody-${i}@example.test`, `203.0.113.${i + 1}`));
     expect(errors.slice(0, 5)).toEqual(Array(5).fill('CredentialsSignin'));
     expect(errors[5]).toContain('Too many failed sign-in attempts');
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await rm(dataDir, { recursive: true, force: true });
+    await app.stop();
+  }
+}, 60_000);
+
+test.skipIf(!existsSync(BUNDLE))('behind a trusted proxy, what a client prepends to X-Forwarded-For does not escape the limiter', async () => {
+  const app = await startBundle({ CALLSCOPE_TRUST_PROXY: '1' });
+  try {
+    expect(app.health?.status, app.output()).toBe(200);
+    // One client (the proxy appended 198.51.100.9) forging a different address in front each time.
+    const errors: (string | null)[] = [];
+    for (let i = 0; i < 6; i++) errors.push(await failedSignIn(app.base, `proxied-${i}@example.test`, `203.0.113.${i + 1}, 198.51.100.9`));
+    expect(errors.slice(0, 5)).toEqual(Array(5).fill('CredentialsSignin'));
+    expect(errors[5]).toContain('Too many failed sign-in attempts');
+    // Another client behind the same proxy is not blocked.
+    expect(await failedSignIn(app.base, 'someone-else@example.test', '198.51.100.10')).toBe('CredentialsSignin');
+  } finally {
+    await app.stop();
   }
 }, 60_000);

@@ -12,7 +12,8 @@ export interface ServerContext {
   keyRing: KeyRing;
   live: LiveSessionRegistry;
   hostIdentifier?: string;
-  trustProxy: boolean;
+  /** Proxies in front that append to X-Forwarded-For (CALLSCOPE_TRUST_PROXY): 0 = none. */
+  trustedProxies: number;
   idleMs: number;
   maxUploadBytes: number;
   /** Queues a session for processing (at end, and periodically while live). */

@@ -32,10 +32,12 @@ const envSchema = z.object({
   CALLSCOPE_ADMIN_PASSWORD: z.string().min(8).optional(),
   CALLSCOPE_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
   CALLSCOPE_MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
+  // How many proxies in front of Callscope append to X-Forwarded-For: false/0 (none: the socket's address), true = 1.
   CALLSCOPE_TRUST_PROXY: z
-    .enum(['true', 'false'])
+    .string()
     .default('false')
-    .transform((v) => v === 'true'),
+    .refine((v) => /^(true|false|\d{1,2})$/.test(v), { message: 'true, false or a number of proxies (0–99)' })
+    .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v))),
   CALLSCOPE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NEXTAUTH_SECRET: z.string().optional(),
   NEXTAUTH_URL: z.string().optional(),

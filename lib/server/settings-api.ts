@@ -11,8 +11,8 @@ import { TokenMintError } from '@/lib/server/data/tokens';
 /** Shared by the settings and token route handlers: who did it (for the audit log) and domain errors → API errors. */
 
 /**
- * The client address for the audit log: the first `X-Forwarded-For` entry. server.ts sets that header to the
- * socket's address unless CALLSCOPE_TRUST_PROXY is on, in which case it is what the proxy reported.
+ * The client address for the audit log: the `X-Forwarded-For` value server.ts leaves, one address: the socket's,
+ * or with CALLSCOPE_TRUST_PROXY the one the nearest trusted proxy vouches for (forwardedForHeader).
  */
 export function requestIp(req: NextRequest): string | null {
   const first = req.headers.get('x-forwarded-for')?.split(',')[0]?.trim();

@@ -225,7 +225,7 @@ export async function handleUpload(req: Request): Promise<UploadResult> {
   await writeFile(ctx.store.workPath(dumpId), bytes);
   const now = Date.now();
   const ua = sniffed.userAgent ? Bowser.parse(sniffed.userAgent) : undefined;
-  const address = clientAddress(headersOf(req), undefined, ctx.trustProxy);
+  const address = clientAddress(headersOf(req), undefined, ctx.trustedProxies);
   const historical = sniffed.startTime !== undefined ? isHistoricalTime(sniffed.startTime, now) : true;
   let id: bigint;
   try {
@@ -331,7 +331,7 @@ export async function handleFrames(req: Request): Promise<FramesResult> {
       userAgent,
       origin: req.headers.get('origin') ?? undefined,
       url: tokenFromRequest(url.pathname + url.search).safeUrl,
-      remoteAddress: clientAddress(headersOf(req), undefined, ctx.trustProxy),
+      remoteAddress: clientAddress(headersOf(req), undefined, ctx.trustedProxies),
       clientProtocol: req.headers.get('x-rtcstats-protocol') ?? 'rtcstats#5.0',
       timing: 'delta',
       header: (metadata) => ['RTCStatsDump', JSON.stringify(metadata)],

@@ -60,28 +60,35 @@ export function obfuscateIp(address: string): string {
   return address;
 }
 
-/** The client address: first X-Forwarded-For entry when the proxy is trusted, else the socket peer. */
+/** The client address: the entry the nearest trusted proxy vouches for (see forwardedForHeader), else the socket peer. */
 export function clientAddress(
   headers: Record<string, string | string[] | undefined>,
   socketAddress: string | undefined,
-  trustProxy: boolean,
+  trustedProxies: number,
 ): string | undefined {
-  return forwardedForHeader(headers, socketAddress, trustProxy)?.split(',')[0]?.trim() || socketAddress;
+  return forwardedForHeader(headers, socketAddress, trustedProxies) ?? socketAddress;
 }
 
 /**
- * The `X-Forwarded-For` value the application may read (audit log, sign-in rate limiter, dump downloads): what a
- * trusted proxy sent, else the socket peer alone. Without CALLSCOPE_TRUST_PROXY a client's own header would let it
- * pick the address it is logged and rate-limited under. Returns undefined to drop the header.
+ * The client address the application may read (audit log, sign-in rate limiter, dump downloads), as the single
+ * `X-Forwarded-For` value server.ts passes on. With `trustedProxies` = N proxies in front, each appending the address
+ * it received the request from, the client is the N-th entry from the right: entries further left are whatever
+ * the client sent, and would let it pick the address it is logged and rate-limited under. With no trusted proxy,
+ * the socket peer. Returns undefined to drop the header.
  */
 export function forwardedForHeader(
   headers: Record<string, string | string[] | undefined>,
   socketAddress: string | undefined,
-  trustProxy: boolean,
+  trustedProxies: number,
 ): string | undefined {
-  if (trustProxy) {
+  if (trustedProxies > 0) {
     const xff = headers['x-forwarded-for'];
-    return Array.isArray(xff) ? xff.join(', ') : (xff ?? socketAddress);
+    const entries = (Array.isArray(xff) ? xff : [xff ?? ''])
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter(Boolean);
+    if (entries.length === 0) return socketAddress;
+    return entries[Math.max(0, entries.length - trustedProxies)];
   }
   return socketAddress;
 }

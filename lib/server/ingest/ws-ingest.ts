@@ -127,7 +127,7 @@ async function acceptRtcstats(ctx: ServerContext, ws: WebSocket, req: IncomingMe
       userAgent,
       origin: header(req, 'origin'),
       url: request.safeUrl,
-      remoteAddress: clientAddress(req.headers, req.socket.remoteAddress, ctx.trustProxy),
+      remoteAddress: clientAddress(req.headers, req.socket.remoteAddress, ctx.trustedProxies),
       clientProtocol: header(req, 'sec-websocket-protocol'),
       timing: 'delta',
       header: (metadata) => ['RTCStatsDump', JSON.stringify(metadata)],
@@ -234,7 +234,7 @@ async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessa
     userAgent,
     origin,
     url: request.safeUrl,
-    remoteAddress: clientAddress(req.headers, req.socket.remoteAddress, ctx.trustProxy),
+    remoteAddress: clientAddress(req.headers, req.socket.remoteAddress, ctx.trustedProxies),
     clientProtocol: ws.protocol,
     timing: 'absolute',
     header: (metadata) => [
