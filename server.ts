@@ -14,7 +14,7 @@ import { migrate } from '@/lib/server/db/migrate';
 import { loadEnv } from '@/lib/server/env';
 import { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
 import { startIdleSweep } from '@/lib/server/ingest/idle-sweep';
-import { forwardedForHeader } from '@/lib/server/ingest/session-rules';
+import { clientAddress } from '@/lib/server/ingest/session-rules';
 import { CLOSE, createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
 import { logger } from '@/lib/server/logger';
 import { projectRoot } from '@/lib/server/paths';
@@ -121,8 +121,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       res.writeHead(200).end();
       return;
     }
-    // Only a trusted proxy may say who the client is (see forwardedForHeader).
-    const forwardedFor = forwardedForHeader(req.headers, req.socket.remoteAddress, context.trustedProxies);
+    // Only a trusted proxy may say who the client is (see clientAddress).
+    const forwardedFor = clientAddress(req.headers, req.socket.remoteAddress, context.trustedProxies);
     if (forwardedFor === undefined) delete req.headers['x-forwarded-for'];
     else req.headers['x-forwarded-for'] = forwardedFor;
     if (!nextHandler) {

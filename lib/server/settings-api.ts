@@ -12,7 +12,7 @@ import { TokenMintError } from '@/lib/server/data/tokens';
 
 /**
  * The client address for the audit log: the `X-Forwarded-For` value server.ts leaves, one address: the socket's,
- * or with CALLSCOPE_TRUST_PROXY the one the nearest trusted proxy vouches for (forwardedForHeader).
+ * or with CALLSCOPE_TRUST_PROXY the one the nearest trusted proxy vouches for (clientAddress).
  */
 export function requestIp(req: NextRequest): string | null {
   const first = req.headers.get('x-forwarded-for')?.split(',')[0]?.trim();

@@ -60,23 +60,15 @@ export function obfuscateIp(address: string): string {
   return address;
 }
 
-/** The client address: the entry the nearest trusted proxy vouches for (see forwardedForHeader), else the socket peer. */
-export function clientAddress(
-  headers: Record<string, string | string[] | undefined>,
-  socketAddress: string | undefined,
-  trustedProxies: number,
-): string | undefined {
-  return forwardedForHeader(headers, socketAddress, trustedProxies) ?? socketAddress;
-}
-
 /**
- * The client address the application may read (audit log, sign-in rate limiter, dump downloads), as the single
- * `X-Forwarded-For` value server.ts passes on. With `trustedProxies` = N proxies in front, each appending the address
- * it received the request from, the client is the N-th entry from the right: entries further left are whatever
- * the client sent, and would let it pick the address it is logged and rate-limited under. With no trusted proxy,
- * the socket peer. Returns undefined to drop the header.
+ * The client address: for the ingest rows, and, as the single `X-Forwarded-For` value server.ts passes on, for
+ * everything behind it (audit log, sign-in rate limiter, dump downloads). With `trustedProxies` = N proxies in
+ * front, each appending the address it received the request from, the client is the N-th entry from the right:
+ * entries further left are whatever the client sent, and would let it pick the address it is logged and
+ * rate-limited under. With no trusted proxy, the socket peer. Undefined when there is no address at all (server.ts
+ * then drops the header).
  */
-export function forwardedForHeader(
+export function clientAddress(
   headers: Record<string, string | string[] | undefined>,
   socketAddress: string | undefined,
   trustedProxies: number,
