@@ -58,7 +58,8 @@ export async function getConference(name: string) {
         analysis,
       })),
     );
-    cached = { stamp, pairing, analyses };
+    // Rounded once here, not on every request that reads the cached pairing.
+    cached = { stamp, pairing: { ...pairing, pairs: roundNumbers(pairing.pairs) }, analyses };
     pairingCache.set(name, cached);
     if (pairingCache.size > 50) pairingCache.delete(pairingCache.keys().next().value as string);
   }
@@ -94,7 +95,7 @@ export async function getConference(name: string) {
       live: sessions.some((s) => s.live),
     },
     participants,
-    pairs: roundNumbers(cached.pairing.pairs),
+    pairs: cached.pairing.pairs,
     unreceived: cached.pairing.unreceived,
     timeline,
   };
