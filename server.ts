@@ -69,8 +69,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (env.CALLSCOPE_BOOTSTRAP_API_KEY) await provisionBootstrapApiKey(env.CALLSCOPE_BOOTSTRAP_API_KEY);
 
   const store = await createDumpStore(env, dataDirectory);
-  const storage = await store.health();
-  if (!storage.ok) log.warn({ storage: storage.detail }, 'dump storage not reachable: sessions are kept locally until it is');
+  // Checked in the background: an unreachable bucket (SDK retries and all) must not hold up the start.
+  void store.health().then((storage) => {
+    if (!storage.ok) log.warn({ storage: storage.detail }, 'dump storage not reachable: sessions are kept locally until it is');
+  });
   const live = new LiveSessionRegistry();
   const { createProcessingQueue } = await import('@/lib/server/processing/queue');
   const queue = createProcessingQueue({ store });
