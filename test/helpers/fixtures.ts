@@ -24,6 +24,10 @@ export function fixturePath(...parts: string[]): string {
   return path.join(FIXTURES_DIR, ...parts);
 }
 
+export function readFixture(...parts: string[]): Buffer {
+  return readFileSync(fixturePath(...parts));
+}
+
 export function readRtcstatsFixture(file: string): RtcstatsFixture {
   const lines = readFileSync(fixturePath('rtcstats-js', file), 'utf8').split('\n');
   if (lines[0] !== 'RTCStatsDump') throw new Error(`${file} is not an RTCStatsDump`);

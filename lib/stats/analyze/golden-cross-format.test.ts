@@ -10,12 +10,12 @@
  */
 
 import { describe, expect, test } from 'vitest';
-import { FIXTURES_AVAILABLE, FIXTURES_MISSING, readFixture } from '../decode/test-fixtures';
+import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE, readFixture } from '../../../test/helpers/fixtures';
 import { analyzeBuffer } from './analyze';
 import type { SessionAnalysis, TrackAnalysis } from './types';
 
-const skip = !FIXTURES_AVAILABLE;
-if (skip) console.warn(`golden-cross-format: ${FIXTURES_MISSING}`);
+const skip = !HAVE_FIXTURES;
+if (skip) console.warn(`golden-cross-format: ${SKIP_FIXTURES_MESSAGE}`);
 
 const WINDOW_MS = 5000;
 

@@ -6,11 +6,11 @@
 
 import fs from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { FIXTURES_AVAILABLE, FIXTURES_MISSING, fixturePath, readFixture } from '../decode/test-fixtures';
+import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE, fixturePath, readFixture } from '../../../test/helpers/fixtures';
 import { analyzeBuffer } from './analyze';
 
-const skip = !FIXTURES_AVAILABLE;
-if (skip) console.warn(`golden-jitsi: ${FIXTURES_MISSING}`);
+const skip = !HAVE_FIXTURES;
+if (skip) console.warn(`golden-jitsi: ${SKIP_FIXTURES_MESSAGE}`);
 
 const files = skip ? [] : fs.readdirSync(fixturePath('jitsi')).filter((f) => f.endsWith('.txt')).sort();
 

@@ -4,7 +4,7 @@
  */
 
 import { describe, expect, test } from 'vitest';
-import { FIXTURES_AVAILABLE, FIXTURES_MISSING, readFixture } from '../decode/test-fixtures';
+import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE, readFixture } from '../../../test/helpers/fixtures';
 import { collectDump } from '../decode/collect';
 import { decodeDump } from '../decode/detect';
 import { analyzeBuffer, analyzeDecoded } from './analyze';
@@ -21,8 +21,8 @@ const BOB_LEFT = 1795322378475;
  */
 const SETTLE_MS = 5000;
 
-const skip = !FIXTURES_AVAILABLE;
-if (skip) console.warn(`golden-standup: ${FIXTURES_MISSING}`);
+const skip = !HAVE_FIXTURES;
+if (skip) console.warn(`golden-standup: ${SKIP_FIXTURES_MESSAGE}`);
 
 function load(name: string, session: string, user: string): SessionAnalysis {
   return analyzeBuffer(readFixture('rtcstats-js', name), { session, user, conference: 'standup' });

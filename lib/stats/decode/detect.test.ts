@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { collectDump } from './collect';
 import { decodeDump, detectFormat, UnsupportedDumpError } from './detect';
-import { FIXTURES_AVAILABLE, FIXTURES_MISSING, readFixture } from './test-fixtures';
+import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE, readFixture } from '../../../test/helpers/fixtures';
 
 describe('detectFormat', () => {
   test('recognizes the three formats by their first bytes', () => {
@@ -34,7 +34,7 @@ describe('decodeDump', () => {
   test('unrecognized input throws UnsupportedDumpError, with a preview', () => {
     expect(() => decodeDump('GIF89a...', collectingNothing())).toThrow(UnsupportedDumpError);
     expect(() => decodeDump(Buffer.from([0x1f, 0x8b, 1, 2, 3]), collectingNothing())).toThrow(UnsupportedDumpError);
-    expect(() => decodeDump('', collectingNothing())).toThrow(/unrecognized dump format/);
+    expect(() => decodeDump('', collectingNothing())).toThrow(/Unrecognized dump format/);
   });
 
   test('a truncated gzip decodes what could be inflated and says so', () => {
@@ -47,7 +47,7 @@ describe('decodeDump', () => {
     expect(dump.warnings.some((warning) => warning.startsWith('gzip stream is damaged or truncated'))).toBe(true);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)(`routes every fixture to its decoder ${FIXTURES_AVAILABLE ? '' : FIXTURES_MISSING}`, () => {
+  test.skipIf(!HAVE_FIXTURES)(`routes every fixture to its decoder ${HAVE_FIXTURES ? '' : SKIP_FIXTURES_MESSAGE}`, () => {
     const formats = [
       ['rtcstats-js', 'standup-bob.rtcstats', 'rtcstats'],
       ['jitsi', 'safari-relay.txt', 'jitsi'],

@@ -4,19 +4,21 @@
  * Recognized, in this order: rtcstats file format 3 (`RTCStatsDump\n`), Jitsi dumps (first line a JSON array
  * whose first element is `connectionInfo` or another method string, like `["identity", null, {...}, ts]`), and
  * chrome://webrtc-internals "Create dump" JSON (starts with `{`). Anything else throws `UnsupportedDumpError`;
- * once a format is recognized, damaged content only produces warnings.
+ * once a format is recognized, damaged content only produces warnings (unless `strict`: see LineDecoderOptions).
  */
 
-import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import type { DumpFormat, DumpSink } from '../model';
+import { DumpFormatError } from './dump-format-error';
 import { decodeJitsi } from './jitsi';
 import type { LineDecoderOptions } from './line-decoder';
-import { RTCSTATS_MAGIC, decodeRtcstats } from './rtcstats';
+import { decodeRtcstats, RTCSTATS_MAGIC } from './rtcstats';
 import { decodeWebrtcInternals } from './webrtc-internals';
 
-export class UnsupportedDumpError extends Error {
+/** Not a dump format Callscope reads (the `unsupported` kind of DumpFormatError). */
+export class UnsupportedDumpError extends DumpFormatError {
   constructor(message: string) {
-    super(message);
+    super('unsupported', message);
     this.name = 'UnsupportedDumpError';
   }
 }
@@ -24,25 +26,37 @@ export class UnsupportedDumpError extends Error {
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
-export function isGzip(input: Buffer | string): boolean {
+function isGzip(input: Buffer | string): boolean {
   return typeof input !== 'string' && input.length >= 2 && input[0] === GZIP_MAGIC_0 && input[1] === GZIP_MAGIC_1;
 }
 
+const tooLarge = (error: unknown) => (error as NodeJS.ErrnoException)?.code === 'ERR_BUFFER_TOO_LARGE';
+
 /**
  * Gunzips `input` when it starts with the gzip magic. A truncated gzip stream keeps what could be inflated
- * (`finishFlush`), so a partly uploaded `.gz` still decodes up to the cut; `onTruncated` is told.
+ * (`finishFlush`), so a partly uploaded `.gz` still decodes up to the cut; `onTruncated` is told. More than
+ * `maxBytes` inflated throws DumpFormatError `too_large`.
  */
-export function maybeGunzip(input: Buffer | string, onTruncated?: (message: string) => void): Buffer | string {
+export function maybeGunzip(
+  input: Buffer | string,
+  onTruncated?: (message: string) => void,
+  maxBytes?: number,
+): Buffer | string {
   if (!isGzip(input)) return input;
   const buffer = input as Buffer;
+  const limit = maxBytes === undefined ? {} : { maxOutputLength: maxBytes };
   try {
-    return gunzipSync(buffer);
+    return gunzipSync(buffer, limit);
   } catch (error) {
+    if (tooLarge(error)) throw new DumpFormatError('too_large', `inflates to more than ${maxBytes} bytes`);
     try {
-      const partial = gunzipSync(buffer, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-      onTruncated?.(`gzip stream is damaged or truncated (${(error as Error).message}); decoded what could be inflated`);
+      const partial = gunzipSync(buffer, { ...limit, finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      onTruncated?.(
+        `gzip stream is damaged or truncated (${(error as Error).message}); decoded what could be inflated`,
+      );
       return partial;
-    } catch {
+    } catch (partialError) {
+      if (tooLarge(partialError)) throw new DumpFormatError('too_large', `inflates to more than ${maxBytes} bytes`);
       throw new UnsupportedDumpError(`gzip data could not be inflated: ${(error as Error).message}`);
     }
   }
@@ -67,17 +81,26 @@ export function detectFormat(text: string): DumpFormat | undefined {
 
 /**
  * Decodes a whole dump into `sink`. Throws `UnsupportedDumpError` only when the format is not recognized
- * (including gzip data that cannot be inflated at all).
+ * (including gzip data that cannot be inflated at all); with `strict`, DumpFormatError for a broken structure too.
  */
-export function decodeDump(input: Buffer | string, sink: DumpSink, options?: LineDecoderOptions): DumpFormat {
+export function decodeDump(
+  input: Buffer | string,
+  sink: DumpSink,
+  options?: LineDecoderOptions & { maxInflatedBytes?: number },
+): DumpFormat {
   const truncationWarnings: string[] = [];
-  const inflated = maybeGunzip(input, (message) => truncationWarnings.push(message));
+  const inflated = maybeGunzip(input, (message) => truncationWarnings.push(message), options?.maxInflatedBytes);
   // Only the head is turned into a string for sniffing; decoders get the original Buffer (decoded as UTF-8).
-  const head = typeof inflated === 'string' ? inflated.slice(0, SNIFF_LENGTH) : inflated.subarray(0, SNIFF_LENGTH).toString('utf8');
+  const head =
+    typeof inflated === 'string'
+      ? inflated.slice(0, SNIFF_LENGTH)
+      : inflated.subarray(0, SNIFF_LENGTH).toString('utf8');
   const format = detectFormat(head);
   if (!format) {
     const preview = JSON.stringify(head.slice(0, 40));
-    throw new UnsupportedDumpError(`unrecognized dump format (starts with ${preview})`);
+    throw new UnsupportedDumpError(
+      `Unrecognized dump format: expected an RTCStatsDump (file format 3), a Jitsi dump or a webrtc-internals dump (starts with ${preview})`,
+    );
   }
   switch (format) {
     case 'rtcstats':
@@ -87,7 +110,7 @@ export function decodeDump(input: Buffer | string, sink: DumpSink, options?: Lin
       decodeJitsi(inflated, sink, options);
       break;
     case 'webrtc-internals':
-      decodeWebrtcInternals(inflated, sink);
+      decodeWebrtcInternals(inflated, sink, options);
       break;
   }
   for (const message of truncationWarnings) sink.warn(message);

@@ -3,7 +3,7 @@ import type { DecodedDump, StatsReport } from '../model';
 import { collectDump } from './collect';
 import { decodeDump } from './detect';
 import { decodeJitsi, JitsiDecoder, jitsiStatsDecompression } from './jitsi';
-import { FIXTURES_AVAILABLE, FIXTURES_MISSING, readFixture } from './test-fixtures';
+import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE, readFixture } from '../../../test/helpers/fixtures';
 
 const FIXTURES = [
   { file: 'chrome-relay.txt', browser: 'Chrome/' },
@@ -37,7 +37,7 @@ function series(dump: DecodedDump, pc: string, id: string): StatsReport[] {
 }
 
 describe.each(FIXTURES)('Jitsi fixture $file', ({ file, browser }) => {
-  test.skipIf(!FIXTURES_AVAILABLE)(`decodes without warnings, with rtp stats ${FIXTURES_AVAILABLE ? '' : FIXTURES_MISSING}`, () => {
+  test.skipIf(!HAVE_FIXTURES)(`decodes without warnings, with rtp stats ${HAVE_FIXTURES ? '' : SKIP_FIXTURES_MESSAGE}`, () => {
     const dump = decodeFixture(file);
     expect(dump.warnings).toEqual([]);
     expect(dump.metadata).toMatchObject({ format: 'jitsi', clientProtocol: '3.1_STANDARD', fileFormat: '3.1' });
@@ -62,7 +62,7 @@ describe.each(FIXTURES)('Jitsi fixture $file', ({ file, browser }) => {
     }
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('identity fills user and conference', () => {
+  test.skipIf(!HAVE_FIXTURES)('identity fills user and conference', () => {
     const { metadata } = decodeFixture(file);
     expect(metadata.user).toMatch(/\S/);
     expect(metadata.conference).toMatch(/^[A-Za-z]+$/);
@@ -71,7 +71,7 @@ describe.each(FIXTURES)('Jitsi fixture $file', ({ file, browser }) => {
 });
 
 describe('Jitsi fixtures: values', () => {
-  test.skipIf(!FIXTURES_AVAILABLE)('chrome-relay identity mapping', () => {
+  test.skipIf(!HAVE_FIXTURES)('chrome-relay identity mapping', () => {
     const { metadata, events } = decodeFixture('chrome-relay.txt');
     expect(metadata).toMatchObject({
       user: 'Annabel-7gE',
@@ -88,13 +88,13 @@ describe('Jitsi fixtures: values', () => {
     expect(events.filter((event) => event.type === 'identity')).toHaveLength(2);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('older identity without endpointId: session from sessionId, conference from confName', () => {
+  test.skipIf(!HAVE_FIXTURES)('older identity without endpointId: session from sessionId, conference from confName', () => {
     const { metadata } = decodeFixture('google-standard-stats-p2p.txt');
     expect(metadata).toMatchObject({ user: 'andrei-win-1', conference: 'fullmechanismslastimpolitely', session: '1605197553463' });
     expect(Object.keys(decodeFixture('google-standard-stats-p2p.txt').stats).sort()).toEqual(['PC_0', 'PC_1']);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('Firefox: timestamp 0 takes the entry timestamp; outbound video bytesSent grows', () => {
+  test.skipIf(!HAVE_FIXTURES)('Firefox: timestamp 0 takes the entry timestamp; outbound video bytesSent grows', () => {
     const dump = decodeFixture('firefox-standard-stats-sfu.txt');
     const second = dump.stats.PC_0[1];
     // The entry's own time (client Date.now() when sent) is a few ms after the getStats top-level timestamp.
@@ -113,7 +113,7 @@ describe('Jitsi fixtures: values', () => {
     expect(types.has('transport')).toBe(false);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('Safari: inbound video bytesReceived grows, deprecated track stats kept', () => {
+  test.skipIf(!HAVE_FIXTURES)('Safari: inbound video bytesReceived grows, deprecated track stats kept', () => {
     const dump = decodeFixture('safari-standard-stats.txt');
     const last = dump.stats.PC_0[dump.stats.PC_0.length - 1];
     const inboundVideo = Object.values(last.reports).filter((r) => r.type === 'inbound-rtp' && r.kind === 'video');
@@ -126,7 +126,7 @@ describe('Jitsi fixtures: values', () => {
     expect(Object.values(last.reports).some((r) => r.type === 'track')).toBe(true);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('chunked streaming equals whole-file decoding', () => {
+  test.skipIf(!HAVE_FIXTURES)('chunked streaming equals whole-file decoding', () => {
     const bytes = readFixture('jitsi', 'firefox-relay.txt');
     const whole = collectDump((sink) => decodeJitsi(bytes.toString('utf8'), sink));
     const streamed = collectDump((sink) => {

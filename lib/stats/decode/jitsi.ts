@@ -10,18 +10,16 @@
  * - Method names are not compressed; values are kept as sent (SDPs may be `''` when the client had `sendSdp` off).
  *
  * Metadata: `connectionInfo` gives url/origin/userAgent/clientProtocol (fileFormat = its protocol iteration,
- * e.g. `3.1`) and startTime (the line's ts). Each `identity` line adds identity, mapped as:
- *   user       ← `displayName` (what people search for), else `endpointId`
- *   conference ← `confName`, else the room part of `confID` (`host/room`), else the connectionInfo `path`
- *   session    ← `endpointId` (one participant's join of one meeting), else `sessionId`
- * `meetingUniqueId` (the meeting instance, shared by all participants), `confID`, `endpointId`, `sessionId`,
+ * e.g. `3.1`) and startTime (the line's ts). Each `identity` line adds identity, mapped by `jitsi-identity.ts`
+ * (the one rule the WebSocket ingest uses too). `meetingUniqueId` (the meeting instance, shared by all participants), `confID`, `endpointId`, `sessionId`,
  * `deviceId`, `userId`, `applicationName` go to `extra`. Metadata is re-sent, merged, after each identity line.
  * Identity lines are also events (`pc: null`, type `identity`), since they carry client configuration.
  */
 
 import type { DumpMetadata, DumpSink, StatsReport } from '../model';
-import { LineDecoder, type LineDecoderOptions, forEachLine } from './line-decoder';
-import { STATE_EVENTS, isObject, unquoteState } from './values';
+import { connectionInfoCandidates, identityCandidates, identityText, JitsiIdentityPicker } from './jitsi-identity';
+import { forEachLine, LineDecoder, type LineDecoderOptions, NO_REPORTS } from './line-decoder';
+import { isObject, STATE_EVENTS, unquoteState } from './values';
 
 /** Pre-standard Firefox (< 66) stats types, still found in old dumps. */
 const TYPE_ALIASES: Record<string, string> = {
@@ -33,16 +31,18 @@ const TYPE_ALIASES: Record<string, string> = {
 };
 
 /** Identity fields kept in `metadata.extra` (the identity line also carries the whole client config). */
-const IDENTITY_EXTRA_KEYS = ['meetingUniqueId', 'confID', 'endpointId', 'sessionId', 'deviceId', 'userId', 'applicationName'];
+const IDENTITY_EXTRA_KEYS = [
+  'meetingUniqueId',
+  'confID',
+  'endpointId',
+  'sessionId',
+  'deviceId',
+  'userId',
+  'applicationName',
+];
 const CONNECTION_INFO_KEYS = new Set(['url', 'origin', 'userAgent', 'clientProtocol']);
 
 type Reports = Record<string, StatsReport>;
-
-function nonEmptyString(value: unknown): string | undefined {
-  if (typeof value === 'string' && value !== '' && value !== 'null') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
 
 /**
  * Normalizes the getstats value to `{id: report}`: some clients serialized the RTCStatsReport Map as an array of
@@ -85,7 +85,8 @@ export function jitsiStatsDecompression(base: Reports, delta: Record<string, unk
     } else if (entry.timestamp === undefined) {
       report.timestamp = previous?.timestamp;
     }
-    if (typeof report.type === 'string' && Object.hasOwn(TYPE_ALIASES, report.type)) report.type = TYPE_ALIASES[report.type];
+    if (typeof report.type === 'string' && Object.hasOwn(TYPE_ALIASES, report.type))
+      report.type = TYPE_ALIASES[report.type];
     report.id = id;
     result[id] = report as StatsReport;
   }
@@ -180,8 +181,7 @@ export class JitsiDecoder extends LineDecoder {
     const extra = { ...meta.extra };
     for (const key in fields) if (!CONNECTION_INFO_KEYS.has(key)) extra[key] = fields[key];
     meta.extra = extra;
-    // The meeting path is the room when identity never names it (rank 1: confName/confID win).
-    if (typeof fields.path === 'string') this.pick('conference', 1, fields.path.replace(/^\/+/, '') || undefined);
+    this.pickIdentity(connectionInfoCandidates(fields));
     this.sendMetadata();
   }
 
@@ -193,26 +193,17 @@ export class JitsiDecoder extends LineDecoder {
     const meta = this.meta;
     const extra = { ...meta.extra };
     for (const key of IDENTITY_EXTRA_KEYS) {
-      if (nonEmptyString(fields[key]) !== undefined) extra[key] = fields[key];
+      if (identityText(fields[key]) !== undefined) extra[key] = fields[key];
     }
     meta.extra = extra;
-    const confId = nonEmptyString(fields.confID);
-    this.pick('user', 2, nonEmptyString(fields.displayName));
-    this.pick('user', 1, nonEmptyString(fields.endpointId));
-    this.pick('conference', 3, nonEmptyString(fields.confName));
-    this.pick('conference', 2, confId ? confId.slice(confId.lastIndexOf('/') + 1) : undefined);
-    this.pick('session', 2, nonEmptyString(fields.endpointId));
-    this.pick('session', 1, nonEmptyString(fields.sessionId));
+    this.pickIdentity(identityCandidates(fields));
     this.sendMetadata();
   }
 
-  /** How good the source of each identity field is: a later, better source wins; an equal one updates. */
-  private readonly identityRank: Record<'user' | 'conference' | 'session', number> = { user: 0, conference: 0, session: 0 };
+  private readonly identityPicker = new JitsiIdentityPicker();
 
-  private pick(field: 'user' | 'conference' | 'session', rank: number, value: string | undefined): void {
-    if (value === undefined || rank < this.identityRank[field]) return;
-    this.identityRank[field] = rank;
-    this.meta[field] = value;
+  private pickIdentity(candidates: Parameters<JitsiIdentityPicker['add']>[0]): void {
+    Object.assign(this.meta, this.identityPicker.add(candidates).identity);
   }
 
   private decodeStats(pc: string | null, time: number, value: unknown): void {
@@ -223,6 +214,10 @@ export class JitsiDecoder extends LineDecoder {
     const delta = reportsObject(value);
     if (!delta) {
       this.warn(`line ${this.lineNumber}: getstats value is not an object, skipped`);
+      return;
+    }
+    if (this.statsTimesOnly) {
+      this.sink.stats({ pc, time, reports: NO_REPORTS });
       return;
     }
     const skipped: string[] = [];

@@ -8,13 +8,23 @@
 
 import { StringDecoder } from 'node:string_decoder';
 import type { DumpSink } from '../model';
+import { DumpFormatError } from './dump-format-error';
 
 export interface LineDecoderOptions {
   /** Lines longer than this (UTF-16 code units) are skipped with a warning. Default 64 MiB. */
   maxLineLength?: number;
   /** Warnings after this many are counted instead of sent one by one. Default 200. */
   maxWarnings?: number;
+  /** A broken dump structure (no metadata line, an unsupported file format) throws `DumpFormatError` instead of
+   * being decoded anyway with a warning: for uploads, which are refused rather than stored half-understood. */
+  strict?: boolean;
+  /** getStats samples reach the sink with their times and no reports, skipping decompression: for reading what
+   * a dump is (format, identity, time span) at a fraction of the cost of decoding it. */
+  statsTimesOnly?: boolean;
 }
+
+/** The empty report set `statsTimesOnly` samples carry. */
+export const NO_REPORTS: Readonly<Record<string, never>> = Object.freeze({});
 
 const DEFAULT_MAX_LINE_LENGTH = 64 * 1024 * 1024;
 const DEFAULT_MAX_WARNINGS = 200;
@@ -52,6 +62,7 @@ export function runGuarded(sink: DumpSink, what: string, decode: (guarded: DumpS
     decode(guarded);
   } catch (error) {
     if (error instanceof SinkFailure) throw error.error;
+    if (error instanceof DumpFormatError) throw error;
     sink.warn(`${what}: decoding stopped (${describeError(error)})`);
   }
 }
@@ -62,6 +73,8 @@ export abstract class LineDecoder {
   private readonly maxLineLength: number;
   private readonly maxWarnings: number;
   private warningCount = 0;
+  protected readonly strict: boolean;
+  protected readonly statsTimesOnly: boolean;
   private partial = '';
   private textDecoder?: StringDecoder;
   private ended = false;
@@ -70,6 +83,8 @@ export abstract class LineDecoder {
   constructor(sink: DumpSink, options: LineDecoderOptions = {}) {
     this.maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.maxWarnings = options.maxWarnings ?? DEFAULT_MAX_WARNINGS;
+    this.strict = options.strict ?? false;
+    this.statsTimesOnly = options.statsTimesOnly ?? false;
     this.sink = guardSink(sink);
   }
 
@@ -90,6 +105,7 @@ export abstract class LineDecoder {
       this.decodeLine(text);
     } catch (error) {
       if (error instanceof SinkFailure) throw error.error;
+      if (error instanceof DumpFormatError) throw error;
       this.safeWarn(`line ${this.lineNumber}: could not be decoded (${describeError(error)}), skipped`);
     }
   }
@@ -143,6 +159,7 @@ export abstract class LineDecoder {
       this.finish();
     } catch (error) {
       if (error instanceof SinkFailure) throw error.error;
+      if (error instanceof DumpFormatError) throw error;
       this.safeWarn(`end of input: could not finish (${describeError(error)})`);
     }
     if (this.warningCount > this.maxWarnings) {

@@ -10,7 +10,7 @@ import { collectDump } from './collect';
 import { decodeDump, UnsupportedDumpError } from './detect';
 import { JitsiDecoder } from './jitsi';
 import { RtcstatsDecoder } from './rtcstats';
-import { FIXTURES_AVAILABLE, FIXTURES_MISSING, readFixture } from './test-fixtures';
+import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE, readFixture } from '../../../test/helpers/fixtures';
 
 const RUNS = 50;
 
@@ -63,12 +63,12 @@ const LINE_FORMATS = [
 ];
 
 describe.each(LINE_FORMATS)('$name decoder under damage', ({ folder, file, lines, headerLines }) => {
-  const skip = !FIXTURES_AVAILABLE;
+  const skip = !HAVE_FIXTURES;
   const text = skip ? '' : fixtureHead(folder, file, lines);
   const bytes = Buffer.from(text);
   const clean = skip ? undefined : collectDump((sink) => decodeDump(text, sink));
 
-  test.skipIf(skip)(`truncated at a random byte: returns, and warns about a cut line ${skip ? FIXTURES_MISSING : ''}`, () => {
+  test.skipIf(skip)(`truncated at a random byte: returns, and warns about a cut line ${skip ? SKIP_FIXTURES_MESSAGE : ''}`, () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: bytes.length }), (cut) => {
         const dump = decodeOrUnsupported(bytes.subarray(0, cut));
@@ -136,8 +136,8 @@ describe.each(LINE_FORMATS)('$name decoder under damage', ({ folder, file, lines
 });
 
 describe('webrtc-internals under damage', () => {
-  const skip = !FIXTURES_AVAILABLE;
-  test.skipIf(skip)(`truncated gzip or JSON: returns and warns ${skip ? FIXTURES_MISSING : ''}`, () => {
+  const skip = !HAVE_FIXTURES;
+  test.skipIf(skip)(`truncated gzip or JSON: returns and warns ${skip ? SKIP_FIXTURES_MESSAGE : ''}`, () => {
     const zipped = skip ? Buffer.alloc(0) : readFixture('webrtc-internals', 'standup2-chrome156.txt.gz');
     fc.assert(
       fc.property(fc.integer({ min: 2, max: zipped.length - 1 }), (cut) => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { DecodedDump, StatsReport, StatsSample } from '../model';
 import { collectDump } from './collect';
 import { decodeRtcstats, RtcstatsDecoder } from './rtcstats';
-import { FIXTURES_AVAILABLE, FIXTURES_MISSING, readFixture } from './test-fixtures';
+import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE, readFixture } from '../../../test/helpers/fixtures';
 
 /** Ground-truth windows from fixtures/README.md (epoch ms), with a few seconds of slack for setup and close. */
 const STANDUP = { from: 1795322320000, to: 1795322390000 };
@@ -43,7 +43,7 @@ function countSections(sdp: string): number {
 }
 
 describe.each(FIXTURES)('rtcstats-js fixture $file', ({ file, window }) => {
-  test.skipIf(!FIXTURES_AVAILABLE)(`decodes metadata, events and stats without warnings ${FIXTURES_AVAILABLE ? '' : FIXTURES_MISSING}`, () => {
+  test.skipIf(!HAVE_FIXTURES)(`decodes metadata, events and stats without warnings ${HAVE_FIXTURES ? '' : SKIP_FIXTURES_MESSAGE}`, () => {
     const dump = decodeFixture(file);
     expect(dump.warnings).toEqual([]);
     expect(dump.metadata).toMatchObject({ format: 'rtcstats', fileFormat: 3, clientProtocol: 'rtcstats#5.0' });
@@ -63,7 +63,7 @@ describe.each(FIXTURES)('rtcstats-js fixture $file', ({ file, window }) => {
     expect(dump.events.every((event) => typeof event.type === 'string' && !/^\d+$/.test(event.type))).toBe(true);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('absolute times sit in the ground-truth window and never go back', () => {
+  test.skipIf(!HAVE_FIXTURES)('absolute times sit in the ground-truth window and never go back', () => {
     const dump = decodeFixture(file);
     let previous = 0;
     for (const event of dump.events) {
@@ -82,7 +82,7 @@ describe.each(FIXTURES)('rtcstats-js fixture $file', ({ file, window }) => {
     }
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('reports are whole: full type strings, ids, names, resolvable ...Id references', () => {
+  test.skipIf(!HAVE_FIXTURES)('reports are whole: full type strings, ids, names, resolvable ...Id references', () => {
     const dump = decodeFixture(file);
     const types = new Set<string>();
     for (const sample of dump.stats.PC_0) {
@@ -116,7 +116,7 @@ describe.each(FIXTURES)('rtcstats-js fixture $file', ({ file, window }) => {
     expect([...types].some((type) => /^\d+$/.test(type))).toBe(false);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('outbound video bytesSent grows monotonically', () => {
+  test.skipIf(!HAVE_FIXTURES)('outbound video bytesSent grows monotonically', () => {
     const series = outboundVideoSeries(decodeFixture(file).stats.PC_0);
     expect(series.length).toBeGreaterThan(10);
     for (let i = 1; i < series.length; i++) {
@@ -127,7 +127,7 @@ describe.each(FIXTURES)('rtcstats-js fixture $file', ({ file, window }) => {
     expect(series[series.length - 1].bytesSent).toBeGreaterThan(series[0].bytesSent + 100_000);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('SDPs in the event log are whole', () => {
+  test.skipIf(!HAVE_FIXTURES)('SDPs in the event log are whole', () => {
     const dump = decodeFixture(file);
     const withSdp = dump.events.filter((event) =>
       ['createOfferOnSuccess', 'createAnswerOnSuccess', 'setLocalDescription', 'setRemoteDescription'].includes(event.type),
@@ -149,7 +149,7 @@ describe.each(FIXTURES)('rtcstats-js fixture $file', ({ file, window }) => {
     expect(sdpOf(local?.value)).toMatch(/^v=0/);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('state values are bare strings', () => {
+  test.skipIf(!HAVE_FIXTURES)('state values are bare strings', () => {
     const states = decodeFixture(file)
       .events.filter((event) => event.type === 'onconnectionstatechange')
       .map((event) => event.value);
@@ -158,7 +158,7 @@ describe.each(FIXTURES)('rtcstats-js fixture $file', ({ file, window }) => {
 });
 
 describe('rtcstats-js fixtures against the README ground truth', () => {
-  test.skipIf(!FIXTURES_AVAILABLE)('standup: Alice video ~490 kbit/s before the 250 kbit/s cap, ~250 after; Bob receives that SSRC', () => {
+  test.skipIf(!HAVE_FIXTURES)('standup: Alice video ~490 kbit/s before the 250 kbit/s cap, ~250 after; Bob receives that SSRC', () => {
     const cap = 1795322357453;
     const alice = outboundVideoSeries(decodeFixture('standup-alice.rtcstats').stats.PC_0);
     const rate = (from: number, to: number) => {
@@ -181,14 +181,14 @@ describe('rtcstats-js fixtures against the README ground truth', () => {
     expect(bobInboundVideo.every((report) => report.ssrc === alice[0].ssrc)).toBe(true);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('standup: the setParameters call sits at the cap time', () => {
+  test.skipIf(!HAVE_FIXTURES)('standup: the setParameters call sits at the cap time', () => {
     const setParameters = decodeFixture('standup-alice.rtcstats').events.filter((event) => event.type === 'setParameters');
     expect(setParameters).toHaveLength(1);
     expect(Math.abs(setParameters[0].time - 1795322357453)).toBeLessThan(100);
     expect(JSON.stringify(setParameters[0].value)).toContain('"maxBitrate":250000');
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('chunked streaming (random chunk sizes) equals whole-file decoding', () => {
+  test.skipIf(!HAVE_FIXTURES)('chunked streaming (random chunk sizes) equals whole-file decoding', () => {
     const bytes = readFixture('rtcstats-js', 'standup2-bob.rtcstats');
     const whole = collectDump((sink) => decodeRtcstats(bytes.toString('utf8'), sink));
     const streamed = collectDump((sink) => {

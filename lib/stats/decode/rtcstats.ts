@@ -10,15 +10,16 @@
  */
 
 import type { DumpMetadata, DumpSink, TraceEvent } from '../model';
-import { LineDecoder, type LineDecoderOptions, forEachLine } from './line-decoder';
+import { DumpFormatError } from './dump-format-error';
+import { forEachLine, LineDecoder, type LineDecoderOptions, NO_REPORTS } from './line-decoder';
 import {
-  type SessionDescriptionLike,
-  StatsDecompressor,
   decompressMethod,
   descriptionDecompression,
   isCompressedDescription,
+  type SessionDescriptionLike,
+  StatsDecompressor,
 } from './rtcstats-compression';
-import { STATE_EVENTS, isObject, unquoteState } from './values';
+import { isObject, STATE_EVENTS, unquoteState } from './values';
 
 export const RTCSTATS_MAGIC = 'RTCStatsDump';
 
@@ -70,9 +71,11 @@ export class RtcstatsDecoder extends LineDecoder {
     try {
       parsed = JSON.parse(line);
     } catch {
+      this.requireMetadataLine();
       this.warn(`line ${this.lineNumber}: invalid JSON, skipped`);
       return;
     }
+    if (!isObject(parsed)) this.requireMetadataLine();
     if (Array.isArray(parsed)) {
       this.decodeFrame(parsed);
     } else if (!this.metadataSent && this.framesSeen === 0 && isObject(parsed)) {
@@ -82,7 +85,18 @@ export class RtcstatsDecoder extends LineDecoder {
     }
   }
 
+  /** Strict reading: the line after the header must be the metadata object. */
+  private requireMetadataLine(): void {
+    if (this.strict && !this.metadataSent) {
+      throw new DumpFormatError(
+        'invalid',
+        `${RTCSTATS_MAGIC}: line ${this.lineNumber} must be the metadata JSON object`,
+      );
+    }
+  }
+
   protected finish(): void {
+    this.requireMetadataLine();
     if (!this.metadataSent) {
       this.warn('end of input: no metadata line and no frames');
       this.sendMetadata({});
@@ -94,6 +108,12 @@ export class RtcstatsDecoder extends LineDecoder {
     const meta: DumpMetadata = { format: 'rtcstats' };
     const fileFormat = line.fileFormat;
     if (typeof fileFormat === 'number' || typeof fileFormat === 'string') meta.fileFormat = fileFormat;
+    if (this.strict && line.fileFormat !== 3) {
+      throw new DumpFormatError(
+        'invalid',
+        `${RTCSTATS_MAGIC} fileFormat ${String(line.fileFormat)} is not supported (3 is)`,
+      );
+    }
     if (line.fileFormat !== undefined && line.fileFormat !== 3) {
       this.warn(`line ${this.lineNumber}: fileFormat ${String(line.fileFormat)} is not 3, decoding as 3`);
     }
@@ -180,6 +200,10 @@ export class RtcstatsDecoder extends LineDecoder {
     }
     if (!isObject(value)) {
       this.warn(`line ${this.lineNumber}: getStats value is not an object, skipped`);
+      return;
+    }
+    if (this.statsTimesOnly) {
+      this.sink.stats({ pc, time, reports: NO_REPORTS });
       return;
     }
     const state = this.connection(pc);

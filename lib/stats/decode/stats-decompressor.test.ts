@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { StatsDecompressor, statsDecompression } from './rtcstats-compression';
-import { FIXTURES_AVAILABLE, readFixture } from './test-fixtures';
+import { HAVE_FIXTURES, readFixture } from '../../../test/helpers/fixtures';
 
 /** Key order matters (the analyser iterates reports in it): JSON.stringify keeps it, own `__proto__` keys too. */
 function canonical(value: unknown): string {
@@ -109,7 +109,7 @@ describe('StatsDecompressor equals statsDecompression', () => {
     ]);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('on every getStats chain of the rtcstats-js fixtures', () => {
+  test.skipIf(!HAVE_FIXTURES)('on every getStats chain of the rtcstats-js fixtures', () => {
     for (const name of ['standup-alice.rtcstats', 'standup-bob.rtcstats', 'standup2-alice.rtcstats']) {
       const byPc = new Map<string, Record<string, unknown>[]>();
       for (const line of readFixture('rtcstats-js', name).toString('utf8').split('\n')) {

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { DecodedDump, StatsReport } from '../model';
 import { collectDump } from './collect';
 import { decodeDump } from './detect';
-import { FIXTURES_AVAILABLE, FIXTURES_MISSING, readFixture } from './test-fixtures';
+import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE, readFixture } from '../../../test/helpers/fixtures';
 import { decodeWebrtcInternals, splitStatsKey } from './webrtc-internals';
 
 /** standup2 ground truth (fixtures/README.md): the call ran around 1795322425000–1795322460000. */
@@ -16,7 +16,7 @@ function decodeFixture(): DecodedDump {
 }
 
 describe('webrtc-internals fixture standup2-chrome156.txt.gz', () => {
-  test.skipIf(!FIXTURES_AVAILABLE)(`yields both peer connections with metadata ${FIXTURES_AVAILABLE ? '' : FIXTURES_MISSING}`, () => {
+  test.skipIf(!HAVE_FIXTURES)(`yields both peer connections with metadata ${HAVE_FIXTURES ? '' : SKIP_FIXTURES_MESSAGE}`, () => {
     const dump = decodeFixture();
     expect(dump.warnings).toEqual([]);
     expect(dump.metadata.format).toBe('webrtc-internals');
@@ -27,7 +27,7 @@ describe('webrtc-internals fixture standup2-chrome156.txt.gz', () => {
     for (const pc of ['8-1', '9-1']) expect(dump.stats[pc]).toHaveLength(29);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('outbound-rtp bytesSent series are monotonic; timestamps are epoch ms', () => {
+  test.skipIf(!HAVE_FIXTURES)('outbound-rtp bytesSent series are monotonic; timestamps are epoch ms', () => {
     const dump = decodeFixture();
     for (const pc of ['8-1', '9-1']) {
       const samples = dump.stats[pc];
@@ -54,7 +54,7 @@ describe('webrtc-internals fixture standup2-chrome156.txt.gz', () => {
     }
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('reports look like getStats results', () => {
+  test.skipIf(!HAVE_FIXTURES)('reports look like getStats results', () => {
     const sample = decodeFixture().stats['8-1'][10];
     expect(sample.time).toBe(sample.reports.P.timestamp);
     const video = sample.reports.OT01V4131209292;
@@ -69,7 +69,7 @@ describe('webrtc-internals fixture standup2-chrome156.txt.gz', () => {
     }
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('remote-inbound-rtp (repeating RTCP times) lands on polls after its own time', () => {
+  test.skipIf(!HAVE_FIXTURES)('remote-inbound-rtp (repeating RTCP times) lands on polls after its own time', () => {
     const samples = decodeFixture().stats['8-1'];
     const withRia = samples.filter((sample) => sample.reports.RIA3156419719);
     expect(withRia).toHaveLength(27);
@@ -77,7 +77,7 @@ describe('webrtc-internals fixture standup2-chrome156.txt.gz', () => {
     for (const sample of withRia) expect(sample.reports.RIA3156419719.timestamp).toBeLessThanOrEqual(sample.time);
   });
 
-  test.skipIf(!FIXTURES_AVAILABLE)('updateLog and getUserMedia become events', () => {
+  test.skipIf(!HAVE_FIXTURES)('updateLog and getUserMedia become events', () => {
     const dump = decodeFixture();
     const alice = dump.events.filter((event) => event.pc === '8-1');
     expect(alice[0]).toMatchObject({ type: 'create', value: { alwaysNegotiateDataChannels: false } });

@@ -19,7 +19,8 @@
  */
 
 import type { DumpMetadata, DumpSink, StatsReport, StatsSample, TraceEvent } from '../model';
-import { runGuarded } from './line-decoder';
+import { DumpFormatError } from './dump-format-error';
+import { type LineDecoderOptions, runGuarded } from './line-decoder';
 import { isObject } from './values';
 
 type Json = Record<string, unknown>;
@@ -168,8 +169,22 @@ function parseIsoMs(value: unknown): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** The options of the line decoders that apply to a whole-document format. */
+export type InternalsDecoderOptions = Pick<LineDecoderOptions, 'strict' | 'statsTimesOnly'>;
+
 class InternalsDecoder {
-  constructor(private readonly sink: DumpSink) {}
+  constructor(
+    private readonly sink: DumpSink,
+    private readonly options: InternalsDecoderOptions = {},
+  ) {}
+
+  /** Strict reading refuses a document it cannot use at all; otherwise that is a warning and nothing decoded. */
+  private unusable(message: string): void {
+    if (this.options.strict) {
+      throw new DumpFormatError('invalid', message.startsWith('webrtc-internals') ? message : `webrtc-internals dump: ${message}`);
+    }
+    this.sink.warn(message);
+  }
 
   decode(input: string | Buffer): void {
     const text = typeof input === 'string' ? input : input.toString('utf8');
@@ -177,13 +192,13 @@ class InternalsDecoder {
     try {
       dump = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } catch (error) {
+      this.unusable(`webrtc-internals dump is not valid JSON (truncated?): ${(error as Error).message}; nothing decoded`);
       this.sink.metadata({ format: 'webrtc-internals' });
-      this.sink.warn(`webrtc-internals dump is not valid JSON (truncated?): ${(error as Error).message}; nothing decoded`);
       return;
     }
     if (!isObject(dump)) {
+      this.unusable('webrtc-internals dump is not a JSON object; nothing decoded');
       this.sink.metadata({ format: 'webrtc-internals' });
-      this.sink.warn('webrtc-internals dump is not a JSON object; nothing decoded');
       return;
     }
 
@@ -195,7 +210,7 @@ class InternalsDecoder {
         else this.sink.warn(`PeerConnections.${key} is not an object, skipped`);
       }
     } else {
-      this.sink.warn('dump has no PeerConnections object');
+      this.unusable('dump has no PeerConnections object');
     }
 
     this.sink.metadata(this.metadata(dump, clientEvents, connections));
@@ -278,7 +293,7 @@ class InternalsDecoder {
 
   private decodeConnection(pc: string, record: Json): void {
     const events = this.connectionEvents(pc, record);
-    const samples = isObject(record.stats) ? this.connectionStats(pc, record.stats) : [];
+    const samples = isObject(record.stats) && !this.options.statsTimesOnly ? this.connectionStats(pc, record.stats) : [];
     if (record.stats !== undefined && !isObject(record.stats)) this.sink.warn(`${pc}: stats is not an object, skipped`);
 
     const firstTime = Math.min(events[0]?.time ?? Number.POSITIVE_INFINITY, samples[0]?.time ?? Number.POSITIVE_INFINITY);
@@ -474,6 +489,6 @@ function remoteOffset(reports: (StatsReport | undefined)[], polls: number[]): nu
 }
 
 /** Decodes a whole webrtc-internals dump (already gunzipped) into `sink`. */
-export function decodeWebrtcInternals(input: string | Buffer, sink: DumpSink): void {
-  runGuarded(sink, 'webrtc-internals dump', (guarded) => new InternalsDecoder(guarded).decode(input));
+export function decodeWebrtcInternals(input: string | Buffer, sink: DumpSink, options?: InternalsDecoderOptions): void {
+  runGuarded(sink, 'webrtc-internals dump', (guarded) => new InternalsDecoder(guarded, options).decode(input));
 }

@@ -1,0 +1,50 @@
+/**
+ * What an uploaded dump is, without decoding its stats: format, metadata (with the identity a Jitsi dump gives),
+ * the time span of its events and samples, and its line count. The same decoders as processing, read strictly
+ * (a broken structure is refused, not stored) and with `statsTimesOnly` (no getStats decompression), so the
+ * session row an upload creates says what its analysis will say.
+ */
+import type { DumpFormat, DumpMetadata, DumpSink } from '../model';
+import { decodeDump, maybeGunzip } from './detect';
+
+export interface DumpInfo {
+  format: DumpFormat;
+  metadata: DumpMetadata;
+  /** Earliest and latest time (epoch ms) of any event or stats sample. */
+  firstTime?: number;
+  lastTime?: number;
+  /** Lines of the inflated dump, as rtcstats-server counts messages. */
+  lineCount: number;
+  /** The dump as stored: gunzipped when it came gzipped. */
+  inflated: Buffer;
+}
+
+function countLines(bytes: Buffer): number {
+  let lines = 1;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
+  return lines;
+}
+
+/** Throws DumpFormatError: `unsupported` (not a dump), `invalid` (broken structure), `too_large` (inflation). */
+export function readDumpInfo(input: Buffer, options: { maxInflatedBytes?: number } = {}): DumpInfo {
+  const inflated = maybeGunzip(input, undefined, options.maxInflatedBytes) as Buffer;
+  let metadata: DumpMetadata | undefined;
+  let firstTime: number | undefined;
+  let lastTime: number | undefined;
+  const observe = (time: number) => {
+    if (!(time > 0) || !Number.isFinite(time)) return; // webrtc-internals `create` without a time is 0
+    if (firstTime === undefined || time < firstTime) firstTime = time;
+    if (lastTime === undefined || time > lastTime) lastTime = time;
+  };
+  const sink: DumpSink = {
+    // Later metadata (Jitsi identity lines) is merged over the first, as the analyzer does.
+    metadata: (meta) => {
+      metadata = { ...metadata, ...meta };
+    },
+    event: (event) => observe(event.time),
+    stats: (sample) => observe(sample.time),
+    warn: () => {},
+  };
+  const format = decodeDump(inflated, sink, { strict: true, statsTimesOnly: true });
+  return { format, metadata: metadata ?? { format }, firstTime, lastTime, lineCount: countLines(inflated), inflated };
+}
