@@ -7,7 +7,8 @@ import Bowser from 'bowser';
 import type { TraceEvent } from '../model';
 import type { MediaTrackRegistry } from './media-tracks';
 import type { ClientInfo, MediaRequest } from './types';
-import { asNumber, asString, isRecord } from './values';
+import { isObject } from '../decode/values';
+import { asNumber, asString } from './values';
 
 type RequestKind = MediaRequest['kind'];
 
@@ -77,17 +78,17 @@ export class ClientState {
   }
 
   private device(value: unknown): void {
-    if (!isRecord(value)) return;
+    if (!isObject(value)) return;
     this.hardwareConcurrency = asNumber(value.hardwareConcurrency) ?? this.hardwareConcurrency;
     this.deviceMemory = asNumber(value.deviceMemory) ?? this.deviceMemory;
     const ua = asString(value.userAgent);
     if (ua !== null && this.userAgent === null) this.userAgent = ua;
-    if (isRecord(value.screen)) {
+    if (isObject(value.screen)) {
       const w = asNumber(value.screen.width);
       const h = asNumber(value.screen.height);
       if (w !== null && h !== null) this.screen = { width: w, height: h, devicePixelRatio: asNumber(value.screen.devicePixelRatio) };
     }
-    if (isRecord(value.window)) {
+    if (isObject(value.window)) {
       const w = asNumber(value.window.width);
       const h = asNumber(value.window.height);
       if (w !== null && h !== null) this.window = { width: w, height: h };
@@ -126,7 +127,7 @@ function mediaMethod(type: string): { kind: RequestKind; phase: 'call' | 'succes
 
 function errorText(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (isRecord(value)) {
+  if (isObject(value)) {
     const name = asString(value.name);
     const message = asString(value.message);
     if (name !== null || message !== null) return [name, message].filter(Boolean).join(': ');

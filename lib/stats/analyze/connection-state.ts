@@ -12,7 +12,8 @@ import type {
   ConnectionMetric,
   StateChange,
 } from './types';
-import { asNumber, asString, isRecord, unquote } from './values';
+import { isObject, unquoteState } from '../decode/values';
+import { asNumber, asString } from './values';
 
 const CONNECTION_METRICS: readonly ConnectionMetric[] = [
   'rttMs',
@@ -92,13 +93,13 @@ export class ConnectionState {
     const lower = type.toLowerCase();
     const stateKind = STATE_EVENTS[lower.startsWith('on') ? lower.slice(2) : lower];
     if (stateKind !== undefined) {
-      if (typeof ev.value === 'string') this.stateChange(stateKind, unquote(ev.value), ev.time);
+      if (typeof ev.value === 'string') this.stateChange(stateKind, unquoteState(ev.value) as string, ev.time);
       return null;
     }
     switch (type) {
       case 'create':
       case 'setConfiguration':
-        if (isRecord(ev.value)) this.configuration = sanitizeConfiguration(ev.value);
+        if (isObject(ev.value)) this.configuration = sanitizeConfiguration(ev.value);
         return null;
       case 'close':
         this.closed = true;
@@ -219,7 +220,7 @@ export class ConnectionState {
   }
 
   private candidateType(value: unknown, into: Set<string>): void {
-    const line = isRecord(value) ? asString(value.candidate) : asString(value);
+    const line = isObject(value) ? asString(value.candidate) : asString(value);
     if (line === null) return;
     const match = / typ (\w+)/.exec(line);
     if (match !== null) into.add(match[1]);
@@ -273,7 +274,7 @@ function candidateInfo(id: string | null, reports: Record<string, StatsReport>):
 export function sanitizeConfiguration(config: Record<string, unknown>): ConnectionConfiguration {
   const servers = Array.isArray(config.iceServers) ? config.iceServers : [];
   return {
-    iceServers: servers.filter(isRecord).map((server) => {
+    iceServers: servers.filter(isObject).map((server) => {
       const urls = server.urls ?? server.url;
       return { urls: (Array.isArray(urls) ? urls : [urls]).filter((u): u is string => typeof u === 'string') };
     }),

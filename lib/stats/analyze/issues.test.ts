@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { TraceEvent } from '../model';
 import { SessionAnalyzer } from './session-analyzer';
-import { T0, audioStream } from './synthetic';
+import { T0, audioStream } from '../../../test/helpers/synthetic-dumps';
 import { THRESHOLDS } from './thresholds';
 import type { SessionAnalysis } from './types';
 

@@ -8,7 +8,7 @@
  * - webrtc-internals: `{audio_track_info, video_track_info}` JSON strings `{id, label}`.
  */
 
-import { isRecord } from './values';
+import { isObject } from '../decode/values';
 
 export interface MediaTrackInfo {
   id: string;
@@ -66,10 +66,10 @@ function collectTracks(value: unknown, out: MediaTrackInfo[]): void {
       });
       return;
     }
-    for (const item of value) if (Array.isArray(item) || isRecord(item)) collectTracks(item, out);
+    for (const item of value) if (Array.isArray(item) || isObject(item)) collectTracks(item, out);
     return;
   }
-  if (!isRecord(value)) return;
+  if (!isObject(value)) return;
   if (typeof value.id === 'string' && (value.kind === 'audio' || value.kind === 'video')) {
     out.push({ id: value.id, kind: value.kind, label: typeof value.label === 'string' ? value.label : null, streamIds: [], screen: false });
     return;
@@ -77,7 +77,7 @@ function collectTracks(value: unknown, out: MediaTrackInfo[]): void {
   if (Array.isArray(value.tracks)) {
     const streamIds = typeof value.id === 'string' ? [value.id] : [];
     for (const t of value.tracks) {
-      if (isRecord(t) && typeof t.id === 'string') {
+      if (isObject(t) && typeof t.id === 'string') {
         out.push({ id: t.id, kind: typeof t.kind === 'string' ? t.kind : null, label: typeof t.label === 'string' ? t.label : null, streamIds, screen: false });
       }
     }
@@ -86,7 +86,7 @@ function collectTracks(value: unknown, out: MediaTrackInfo[]): void {
   for (const kind of ['audio', 'video'] as const) {
     const raw = value[`${kind}_track_info`];
     const info = typeof raw === 'string' ? safeJson(raw) : raw;
-    if (isRecord(info) && typeof info.id === 'string') {
+    if (isObject(info) && typeof info.id === 'string') {
       const streamIds = typeof value.stream_id === 'string' ? [value.stream_id] : [];
       out.push({ id: info.id, kind, label: typeof info.label === 'string' ? info.label : null, streamIds, screen: false });
     }

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { StatsSample, TraceEvent } from '../model';
 import { type ConferenceParticipant, pairConference } from './pairing';
 import { SessionAnalyzer } from './session-analyzer';
-import { type Second, T0, session } from './synthetic';
+import { type Second, T0, session } from '../../../test/helpers/synthetic-dumps';
 
 function analyze(id: string, samples: StatsSample[], events: TraceEvent[] = []): ConferenceParticipant {
   const analyzer = new SessionAnalyzer({ session: id, user: id });

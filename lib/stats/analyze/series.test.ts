@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { SessionAnalyzer } from './session-analyzer';
-import { T0, audioStream, inboundAudio, sample } from './synthetic';
+import { T0, audioStream, inboundAudio, sample } from '../../../test/helpers/synthetic-dumps';
 import type { SessionAnalysis } from './types';
 
 function analyze(samples: ReturnType<typeof audioStream>): SessionAnalysis {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { StatsReport, TraceEvent } from '../model';
 import { SessionAnalyzer } from './session-analyzer';
-import { T0, sample, session } from './synthetic';
+import { T0, sample, session } from '../../../test/helpers/synthetic-dumps';
 
 const ev = (type: string, time: number, value: unknown, pc: string | null = 'PC_0', extra: unknown[] = []): TraceEvent => ({
   pc,

@@ -14,7 +14,8 @@ import { SdpSide, sdpOf } from './sdp';
 import { summarizeSession, summarizeTrack, summarizeConnection } from './summaries';
 import { type SampleContext, TrackState } from './track-state';
 import type { Direction, MediaKind, PeerConnectionAnalysis, SessionAnalysis, TrackAnalysis } from './types';
-import { asNumber, asString, isRecord } from './values';
+import { isObject } from '../decode/values';
+import { asNumber, asString } from './values';
 
 export interface SessionAnalyzerOptions {
   /** Identity from outside the dump (the JWT of an rtcstats connection); wins over the dump's own. */
@@ -240,7 +241,7 @@ export class SessionAnalyzer implements DumpSink {
   }
 
   private videoType(value: unknown): void {
-    if (!isRecord(value)) return;
+    if (!isObject(value)) return;
     const ssrc = asNumber(value.ssrc);
     if (ssrc !== null && value.videoType === 'desktop') this.mediaTracks.screenSsrcs.add(ssrc);
   }

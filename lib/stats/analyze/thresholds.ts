@@ -111,8 +111,6 @@ export const THRESHOLDS = {
   },
 } as const satisfies Record<string, Threshold>;
 
-export type ThresholdKey = keyof typeof THRESHOLDS;
-
 /**
  * Gaps: samples further apart than max(GAP_MS, GAP_FACTOR × the connection's usual polling interval), or a
  * report missing from a sample, break every rate (see polling.ts). The factor keeps 10 s Jitsi polls usable.

@@ -11,7 +11,8 @@ import { estimateMos } from './mos';
 import { SeriesBuilder } from './series';
 import { GAP_MS } from './thresholds';
 import type { Band, Direction, MediaKind, TrackMetric } from './types';
-import { asNumber, asString, isRecord } from './values';
+import { isObject } from '../decode/values';
+import { asNumber, asString } from './values';
 
 /** What one stats sample of the track's peer connection offers besides the track's own report. */
 export interface SampleContext {
@@ -359,7 +360,7 @@ export class TrackState {
 
   private updateQualityLimitation(report: StatsReport, t: number, gap: boolean): void {
     const durations = report.qualityLimitationDurations;
-    if (isRecord(durations)) this.qualityLimitationDurations = durations as Record<string, number>;
+    if (isObject(durations)) this.qualityLimitationDurations = durations as Record<string, number>;
     const reason = asString(report.qualityLimitationReason);
     if (reason === null || reason === 'none') {
       this.openBand = null;

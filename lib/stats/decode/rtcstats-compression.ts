@@ -9,6 +9,7 @@
  */
 
 import type { StatsReport } from '../model';
+import { isObject } from './values';
 
 /** Method name → wire key (as the client compresses). */
 const METHOD_TABLE: Record<string, string | number> = {
@@ -304,16 +305,9 @@ export function compressMethod(method: string): string | number {
 export function compressStatsProperty(name: string): string | number {
   return Object.hasOwn(STATS_PROPERTY_TABLE, name) ? STATS_PROPERTY_TABLE[name] : name;
 }
-export function compressStatsType(type: string): string | number {
-  return Object.hasOwn(STATS_TYPE_TABLE, type) ? STATS_TYPE_TABLE[type] : type;
-}
 
 /** Decompressed getStats result: short report id → report. */
 export type DecompressedStats = Record<string, StatsReport>;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Inverse of rtcstats-js `statsCompression` (§1.1.4).
@@ -361,7 +355,7 @@ export function statsDecompression(
     const compressed = delta[id];
     if (compressed === null) continue;
     // `__proto__` as a key would replace the prototype instead of adding a report.
-    if (!isPlainObject(compressed) || id === '__proto__') {
+    if (!isObject(compressed) || id === '__proto__') {
       skipped?.push(id);
       continue;
     }
@@ -429,7 +423,7 @@ export class StatsDecompressor {
       const id = ids[i];
       if (id === 't') continue;
       const compressed = delta[id];
-      if (!isPlainObject(compressed)) {
+      if (!isObject(compressed)) {
         // `null`: removed. Anything else is skipped, and as it is not `undefined` the report is gone too.
         if (compressed !== null) skipped?.push(id);
         if (compressed !== undefined && base[id] !== undefined) {
@@ -480,7 +474,7 @@ export class StatsDecompressor {
       if (id === 't') continue;
       const compressed = delta[id];
       if (compressed === null) continue;
-      if (!isPlainObject(compressed) || id === '__proto__') {
+      if (!isObject(compressed) || id === '__proto__') {
         skipped?.push(id);
         continue;
       }
@@ -581,7 +575,7 @@ function updateReport(
     } else if (name === '__proto__') continue;
     else if (before !== undefined && typeof value === 'object' && value !== null && !Array.isArray(value)) {
       const old = before[name];
-      if (isPlainObject(old)) value = { ...old, ...value };
+      if (isObject(old)) value = { ...old, ...value };
     }
     report[name] = value;
   }
@@ -606,7 +600,7 @@ function placeholder(index: number): string {
 
 /** True when the description still has `v=`/`m=` placeholders, i.e. it is compressed. */
 export function isCompressedDescription(description: unknown): boolean {
-  if (!isPlainObject(description) || typeof description.sdp !== 'string') return false;
+  if (!isObject(description) || typeof description.sdp !== 'string') return false;
   return splitSections(description.sdp).some((section, index) => section === placeholder(index));
 }
 
@@ -621,7 +615,7 @@ export function descriptionDecompression<T extends SessionDescriptionLike>(
 ): T {
   if (
     !base ||
-    !isPlainObject(next) ||
+    !isObject(next) ||
     base.type !== next.type ||
     typeof next.sdp !== 'string' ||
     typeof base.sdp !== 'string' ||

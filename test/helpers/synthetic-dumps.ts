@@ -3,7 +3,7 @@
  * cases are made here. Only fields the analyser reads are set.
  */
 
-import type { StatsReport, StatsSample } from '../model';
+import type { StatsReport, StatsSample } from '../../lib/stats/model';
 
 export const T0 = 1_800_000_000_000;
 
