@@ -1,13 +1,9 @@
 import { decodeProtectedHeader } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import {
-  createSigningKey,
-  revokeSigningKey,
-  rotateSigningKey,
-  setGracePeriodSeconds,
-} from '../lib/server/data/signing-keys';
-import { mintToken } from '../lib/server/data/tokens';
+import { setGracePeriodSeconds } from '../lib/server/signing-keys/grace';
+import { createSigningKey, revokeSigningKey, rotateSigningKey } from '../lib/server/signing-keys/manage';
+import { mintToken } from '../lib/server/signing-keys/mint-token';
 import { generateAuthToken } from '../lib/shared/auth-token';
 import { eventually, openIngestSocket, waitClose, waitOpen } from './helpers/replay';
 import { startTestServer, type TestServer } from './helpers/server';

@@ -3,15 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test, vi } from 'vitest';
-import { createDatabaseKeyRing, startKeyRingMaintenance } from '../lib/server/auth/db-key-ring';
 import { IngestAuthError, verifyIngestToken } from '../lib/server/auth/ingest-token';
-import {
-  decryptSecret,
-  encryptSecret,
-  MASTER_KEY_FILE,
-  masterKey,
-  parseMasterKey,
-} from '../lib/server/crypto/master-key';
 import {
   createApiKey,
   listApiKeys,
@@ -20,18 +12,29 @@ import {
   verifyApiKey,
 } from '../lib/server/data/api-keys';
 import { listAudit } from '../lib/server/data/audit';
+import { logger } from '../lib/server/logger';
+import { SigningKeyError } from '../lib/server/signing-keys/errors';
+import {
+  expireGracePeriods,
+  GRACE_MARGIN_SECONDS,
+  getGracePeriod,
+  startKeyRingMaintenance,
+} from '../lib/server/signing-keys/grace';
+import { createDatabaseKeyRing } from '../lib/server/signing-keys/key-ring';
 import {
   createSigningKey,
-  expireGracePeriods,
-  getGracePeriod,
-  GRACE_MARGIN_SECONDS,
   listSigningKeys,
   revokeSigningKey,
   rotateSigningKey,
-  SigningKeyError,
-} from '../lib/server/data/signing-keys';
-import { mintToken } from '../lib/server/data/tokens';
-import { logger } from '../lib/server/logger';
+} from '../lib/server/signing-keys/manage';
+import {
+  decryptSecret,
+  encryptSecret,
+  MASTER_KEY_FILE,
+  masterKey,
+  parseMasterKey,
+} from '../lib/server/signing-keys/master-key';
+import { mintToken } from '../lib/server/signing-keys/mint-token';
 import { generateAuthToken } from '../lib/shared/auth-token';
 import { eventually } from './helpers/replay';
 import { FIXTURE_SECRET, startTestServer, type TestServer } from './helpers/server';
@@ -40,7 +43,7 @@ import { lockSigningKeys } from './helpers/signing-key-lock';
 let server: TestServer;
 let sql: pg.Client;
 let lock: { release(): Promise<void> };
-const BOOTSTRAP_KEY = `bootstrap-${randomBytes(24).toString('hex')}`;
+const BOOTSTRAP_KEY = `cs_bootstrap-${randomBytes(24).toString('hex')}`;
 const ADMIN = { id: '00000000-0000-4000-8000-00000000b002', email: 'keys-admin@example.com', ip: '198.51.100.4' };
 
 beforeAll(async () => {
@@ -205,7 +208,7 @@ describe('signing keys', () => {
     // A separate ring with a fast timer (server.ts runs the same maintenance every 30 s).
     const c = await rotateSigningKey({ graceSeconds: 3600, actor: ADMIN });
     await rotateSigningKey({ graceSeconds: 1, actor: ADMIN }); // c: verifying for 1 s
-    const ring = createDatabaseKeyRing([], { register: false });
+    const ring = createDatabaseKeyRing([]);
     const maintenance = startKeyRingMaintenance(ring, { intervalMs: 200 });
     try {
       await eventually(async () => {
@@ -279,7 +282,7 @@ describe('API keys', () => {
     await provisionBootstrapApiKey(BOOTSTRAP_KEY);
     const hash = createHash('sha256').update(BOOTSTRAP_KEY).digest('hex');
     const { rows } = await sql.query('SELECT role, prefix FROM api_key WHERE hash = $1', [hash]);
-    expect(rows).toEqual([{ role: 'admin', prefix: BOOTSTRAP_KEY.slice(0, 6) }]);
+    expect(rows).toEqual([{ role: 'admin', prefix: BOOTSTRAP_KEY.slice(0, 11) }]);
   });
 });
 

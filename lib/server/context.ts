@@ -1,7 +1,7 @@
-import type { KeyRing } from '@/lib/server/auth/ingest-token';
+import type { EventLog } from '@/lib/schemas/read-api';
+import type { DumpStore } from '@/lib/server/dump-store/dump-store';
 import type { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
-import type { EventLog } from '@/lib/server/processing/analyze-worker';
-import type { DumpStore } from '@/lib/server/storage';
+import type { SigningKeyRing } from '@/lib/server/signing-keys/types';
 
 /**
  * The running server's shared parts. server.ts builds it once; route handlers (bundled by Next, same process)
@@ -9,7 +9,7 @@ import type { DumpStore } from '@/lib/server/storage';
  */
 export interface ServerContext {
   store: DumpStore;
-  keyRing: KeyRing;
+  keyRing: SigningKeyRing;
   live: LiveSessionRegistry;
   hostIdentifier?: string;
   /** Proxies in front that append to X-Forwarded-For (CALLSCOPE_TRUST_PROXY): 0 = none. */

@@ -10,7 +10,7 @@ export interface VerificationKey {
   id?: string;
 }
 
-/** Where verification keys come from; the database-backed ring adds rotation on top of the env secrets. */
+/** What verification needs from the key ring (lib/server/signing-keys/key-ring.ts: env secrets + database keys). */
 export interface KeyRing {
   /** `true` when any secret is configured: then a token is required. */
   authRequired(): Promise<boolean>;
@@ -92,8 +92,9 @@ function stringClaim(value: unknown): string | undefined {
 }
 
 /** Claims may be nested under `rtcStats` (rtcstats backends) or top-level. */
-export function identityFromClaims(payload: Record<string, unknown>): RtcstatsIdentity {
-  const nested = payload.rtcStats && typeof payload.rtcStats === 'object' ? (payload.rtcStats as Record<string, unknown>) : {};
+function identityFromClaims(payload: Record<string, unknown>): RtcstatsIdentity {
+  const nested =
+    payload.rtcStats && typeof payload.rtcStats === 'object' ? (payload.rtcStats as Record<string, unknown>) : {};
   return {
     user: stringClaim(nested.user) ?? stringClaim(payload.user),
     session: stringClaim(nested.session) ?? stringClaim(payload.session),
@@ -132,17 +133,4 @@ export async function verifyIngestToken(token: string | null | undefined, ring: 
     }
   }
   throw revoked ? failures.revoked() : failures.signature();
-}
-
-/** The ring made of CALLSCOPE_JWT_SECRET entries only (kid `env-0`, `env-1`...). */
-export function envKeyRing(secrets: string[]): KeyRing {
-  const keys: VerificationKey[] = secrets.map((s, i) => ({
-    kid: `env-${i}`,
-    secret: new TextEncoder().encode(s),
-    source: 'env',
-  }));
-  return {
-    authRequired: async () => keys.length > 0,
-    candidates: async (kid) => ({ keys: kid ? keys.filter((k) => k.kid === kid) : keys, revoked: false }),
-  };
 }

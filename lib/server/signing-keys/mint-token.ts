@@ -1,7 +1,10 @@
 import { decodeJwt } from 'jose';
-import { createDatabaseKeyRing, processKeyRing } from '@/lib/server/auth/db-key-ring';
+import { MAX_TOKEN_EXPIRES_IN } from '@/lib/schemas/settings';
 import { type Actor, auditFor } from '@/lib/server/data/audit';
+import { DomainError } from '@/lib/server/domain-error';
 import { env } from '@/lib/server/env';
+import { createDatabaseKeyRing } from '@/lib/server/signing-keys/key-ring';
+import { processKeyRing } from '@/lib/server/signing-keys/process-ring';
 import { generateAuthToken } from '@/lib/shared/auth-token';
 
 /**
@@ -10,19 +13,13 @@ import { generateAuthToken } from '@/lib/shared/auth-token';
  * entry and no kid, exactly as an rtcstats backend would.
  */
 
-export const DEFAULT_TOKEN_EXPIRES_IN = 3600;
-export const MAX_TOKEN_EXPIRES_IN = 30 * 24 * 3600;
+const DEFAULT_TOKEN_EXPIRES_IN = 3600;
 /** Longer identity strings would be dropped at verification (`identityFromClaims`). */
 const MAX_IDENTITY_LENGTH = 256;
 
-export class TokenMintError extends Error {
-  constructor(
-    readonly code: 'invalid_request' | 'no_signing_key',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TokenMintError';
-  }
+export class TokenMintError extends DomainError<'invalid_request' | 'no_signing_key'> {
+  override name = 'TokenMintError';
+  protected readonly statusOf = { invalid_request: 'unprocessable_entity', no_signing_key: 'conflict' } as const;
 }
 
 export interface MintTokenInput {
@@ -52,21 +49,26 @@ function identityField(name: string, value: unknown): string | undefined {
   return value;
 }
 
-export async function mintToken(input: MintTokenInput): Promise<MintedToken> {
-  const identity = {
-    user: identityField('user', input.user),
-    session: identityField('session', input.session),
-    conference: identityField('conference', input.conference),
-  };
-  const expiresIn = input.expiresIn ?? DEFAULT_TOKEN_EXPIRES_IN;
+function checkExpiresIn(expiresIn: number): number {
   if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_TOKEN_EXPIRES_IN) {
     throw new TokenMintError(
       'invalid_request',
       `expiresIn must be a whole number of seconds between 1 and ${MAX_TOKEN_EXPIRES_IN}`,
     );
   }
-  const registered = processKeyRing();
-  const ring = registered ?? createDatabaseKeyRing(env().CALLSCOPE_JWT_SECRET, { register: false });
+  return expiresIn;
+}
+
+export async function mintToken(input: MintTokenInput): Promise<MintedToken> {
+  const identity = {
+    user: identityField('user', input.user),
+    session: identityField('session', input.session),
+    conference: identityField('conference', input.conference),
+  };
+  const expiresIn = checkExpiresIn(input.expiresIn ?? DEFAULT_TOKEN_EXPIRES_IN);
+  // The running server's ring; outside one, a ring of our own for this call.
+  const running = processKeyRing();
+  const ring = running ?? createDatabaseKeyRing(env().CALLSCOPE_JWT_SECRET);
   const signing = await ring.signingSecret();
   if (!signing)
     throw new TokenMintError('no_signing_key', 'no signing key: create one in settings or set CALLSCOPE_JWT_SECRET');
@@ -74,7 +76,7 @@ export async function mintToken(input: MintTokenInput): Promise<MintedToken> {
   const exp = decodeJwt(token).exp as number;
   // The automatic grace period follows the longest lifetime in use, including tokens minted here.
   ring.noteLifetime(expiresIn);
-  if (!registered) await ring.flushUsage();
+  if (!running) await ring.flushUsage();
   await auditFor(input.actor, 'token.mint', signing.kid ?? 'env-0', {
     user: identity.user ?? null,
     session: identity.session ?? null,

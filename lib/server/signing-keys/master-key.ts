@@ -37,9 +37,9 @@ export interface MasterKey {
 }
 
 const holderKey = Symbol.for('callscope.masterKey');
-type Holder = { [holderKey]?: { source: MasterKeySource; key?: MasterKey } };
+type Holder = { [holderKey]?: MasterKey };
 
-export class MasterKeyError extends Error {
+class MasterKeyError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'MasterKeyError';
@@ -90,17 +90,15 @@ function loadOrCreateKeyFile(dataDir: string): MasterKey {
 
 /** Sets where the master key comes from (server.ts at start) and resolves it now, creating the file if needed. */
 export function initMasterKey(source: MasterKeySource): MasterKey {
-  const holder = globalThis as Holder;
   const key = source.masterKey ? parseMasterKey(source.masterKey) : loadOrCreateKeyFile(source.dataDir);
-  holder[holderKey] = { source, key };
+  (globalThis as Holder)[holderKey] = key;
   return key;
 }
 
 /** The process's master key; falls back to the process environment when server.ts did not initialise it. */
 export function masterKey(): MasterKey {
-  const holder = globalThis as Holder;
-  const current = holder[holderKey];
-  if (current?.key) return current.key;
+  const current = (globalThis as Holder)[holderKey];
+  if (current) return current;
   return initMasterKey({
     masterKey: process.env.CALLSCOPE_MASTER_KEY || undefined,
     dataDir: path.resolve(process.env.CALLSCOPE_DATA_DIR ?? './data'),
