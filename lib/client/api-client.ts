@@ -17,7 +17,7 @@ export class ApiClientError extends Error {
 
 export type QueryParams = Record<string, string | number | boolean | null | undefined>;
 
-export function buildUrl(path: string, params?: QueryParams): string {
+function buildUrl(path: string, params?: QueryParams): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params ?? {})) {
     if (value === undefined || value === null || value === '') continue;

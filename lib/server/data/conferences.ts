@@ -1,31 +1,31 @@
-import { roundNumbers } from './round-numbers';
+import type {
+  ConferenceDetail,
+  LiveResponse,
+  SessionListItem,
+  TimelineEvent,
+  TrackDto,
+  UserDetail,
+} from '@/lib/schemas/read-api';
+import { listTracks, loadAnalysis, toListItem, withParticipants } from '@/lib/server/data/read-sessions';
 import { db } from '@/lib/server/db/client';
-import {
-  listTracks,
-  loadAnalysis,
-  toListItem,
-  withParticipants,
-  type SessionListItem,
-  type TrackDto,
-} from '@/lib/server/data/read-sessions';
 import { type ConferencePairing, pairConference } from '@/lib/stats/analyze/pairing';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
+import { epochMsOrNull, roundNumbers } from './round-numbers';
 
-/** A conference: its participants side by side, track pairs with fault verdicts, one timeline per session. */
-
-export interface TimelineEvent {
-  time: number;
-  type: 'joined' | 'left' | 'rejoined' | 'ice' | 'connection' | 'issue';
-  label: string;
-  severity?: string;
-}
+/**
+ * A conference: its participants side by side, track pairs with fault verdicts, one timeline per session; a user's
+ * sessions; the calls in progress (shapes: lib/schemas/read-api.ts).
+ */
 
 const MAX_SESSIONS = 200;
 
 // Pairing compares whole series; cache it per conference until any of its sessions is processed again.
-const pairingCache = new Map<string, { stamp: string; pairing: ConferencePairing; analyses: Map<string, SessionAnalysis> }>();
+const pairingCache = new Map<
+  string,
+  { stamp: string; pairing: ConferencePairing; analyses: Map<string, SessionAnalysis> }
+>();
 
-export async function getConference(name: string) {
+export async function getConference(name: string): Promise<ConferenceDetail | null> {
   const client = db();
   const conference = await client.conference.findUnique({ where: { name } });
   const rows = await client.rtcstatsSession.findMany({
@@ -65,7 +65,7 @@ export async function getConference(name: string) {
   }
 
   // One person with several sessions (rejoins) is one participant.
-  const byUser = new Map<string, (SessionListItem & { tracks: TrackDto[] })[]>();
+  const byUser = new Map<string, ConferenceDetail['participants'][number]['sessions']>();
   for (const s of sessions) {
     const key = s.user ?? `session:${s.id}`;
     const list = byUser.get(key) ?? [];
@@ -86,8 +86,8 @@ export async function getConference(name: string) {
   return {
     conference: {
       name,
-      firstSeen: conference?.firstSeen.getTime() ?? null,
-      lastSeen: conference?.lastSeen.getTime() ?? null,
+      firstSeen: epochMsOrNull(conference?.firstSeen),
+      lastSeen: epochMsOrNull(conference?.lastSeen),
       sessionCount: conference?.sessionCount ?? sessions.length,
       userCount: conference?.userCount ?? participants.length,
       start: times.length ? Math.min(...times) : null,
@@ -103,10 +103,13 @@ export async function getConference(name: string) {
 
 function sessionTimeline(s: SessionListItem, rejoin: boolean, analysis: SessionAnalysis | undefined): TimelineEvent[] {
   const events: TimelineEvent[] = [];
-  if (s.start !== null) events.push({ time: s.start, type: rejoin ? 'rejoined' : 'joined', label: rejoin ? 'Rejoined' : 'Joined' });
+  if (s.start !== null)
+    events.push({ time: s.start, type: rejoin ? 'rejoined' : 'joined', label: rejoin ? 'Rejoined' : 'Joined' });
   for (const pc of analysis?.peerConnections ?? []) {
-    for (const st of pc.states.iceConnection) events.push({ time: st.time, type: 'ice', label: `${pc.pc} ICE ${st.state}` });
-    for (const st of pc.states.connection) events.push({ time: st.time, type: 'connection', label: `${pc.pc} ${st.state}` });
+    for (const st of pc.states.iceConnection)
+      events.push({ time: st.time, type: 'ice', label: `${pc.pc} ICE ${st.state}` });
+    for (const st of pc.states.connection)
+      events.push({ time: st.time, type: 'connection', label: `${pc.pc} ${st.state}` });
   }
   for (const issue of analysis?.issues ?? []) {
     events.push({ time: issue.start, type: 'issue', label: issue.message, severity: issue.severity });
@@ -115,7 +118,7 @@ function sessionTimeline(s: SessionListItem, rejoin: boolean, analysis: SessionA
   return events.sort((a, b) => a.time - b.time);
 }
 
-export async function getEndUser(externalId: string) {
+export async function getEndUser(externalId: string): Promise<UserDetail | null> {
   const client = db();
   const user = await client.endUser.findUnique({ where: { externalId } });
   const rows = await client.rtcstatsSession.findMany({
@@ -129,8 +132,8 @@ export async function getEndUser(externalId: string) {
   return {
     user: {
       externalId,
-      firstSeen: user?.firstSeen.getTime() ?? null,
-      lastSeen: user?.lastSeen.getTime() ?? null,
+      firstSeen: epochMsOrNull(user?.firstSeen),
+      lastSeen: epochMsOrNull(user?.lastSeen),
       sessionCount: user?.sessionCount ?? rows.length,
     },
     sessions: await withParticipants(rows.map(toListItem)),
@@ -141,7 +144,7 @@ export async function getEndUser(externalId: string) {
 }
 
 /** Conferences with a session in progress (historical replays excluded: they are not live calls). */
-export async function listLive() {
+export async function listLive(): Promise<LiveResponse> {
   const rows = await db().rtcstatsSession.findMany({
     where: { status: 'live', historical: false },
     orderBy: { sessionStart: 'asc' },

@@ -1,49 +1,42 @@
 import { gunzipSync } from 'node:zlib';
 import type { Prisma } from '@/lib/generated/prisma/client';
-import { db } from '@/lib/server/db/client';
+import {
+  type IssueDto,
+  type SessionDetail,
+  type SessionListItem,
+  type SessionPage,
+  type StoredSessionSummary,
+  sessionListItemSchema,
+  type TrackDto,
+  type TrackFacts,
+  type TrackSeries,
+  trackDtoSchema,
+} from '@/lib/schemas/read-api';
 import type { ListSessionsQuery } from '@/lib/schemas/sessions';
+import { db } from '@/lib/server/db/client';
 import { downsample, sliceSeries } from '@/lib/stats/analyze/downsample';
-import { roundNumber, roundNumbers } from './round-numbers';
-import type { SessionAnalysis, TrackAnalysis } from '@/lib/stats/analyze/types';
+import type {
+  ClientInfo,
+  PeerConnectionAnalysis,
+  SessionAnalysis,
+  TrackAnalysis,
+  TrackSummary,
+} from '@/lib/stats/analyze/types';
+import { epochMsOrNull, roundNumber, roundNumbers } from './round-numbers';
 
-/** Read side of sessions: lists, details, tracks and their series, rebuilt analyses. */
+/** Read side of sessions: lists, details, tracks and their series, rebuilt analyses (shapes: lib/schemas/read-api.ts). */
 
 type SessionRow = Prisma.RtcstatsSessionGetPayload<object>;
 
-export interface SessionListItem {
-  id: string;
-  user: string | null;
-  userIsDevice: boolean;
-  session: string | null;
-  conference: string | null;
-  start: number | null;
-  end: number | null;
-  durationMs: number | null;
-  live: boolean;
-  historical: boolean;
-  browser: string | null;
-  browserVersion: string | null;
-  os: string | null;
-  quality: string | null;
-  issueTypes: string[];
-  issueCount: number;
-  format: string;
-  source: string;
-  status: string;
-  /** Client clock: first and last event time (epoch ms). */
-  firstEventAt: number | null;
-  lastEventAt: number | null;
-  processed: boolean;
-  /** Distinct users seen in the session's conference (null without a conference, or where not looked up). */
-  participants: number | null;
+/** A JSON column as the type processing wrote it with (lib/server/processing/process-session.ts). */
+function stored<T>(json: Prisma.JsonValue): T {
+  return json as unknown as T;
 }
-
-const ms = (d: Date | null | undefined) => (d ? d.getTime() : null);
 
 export function toListItem(r: SessionRow): SessionListItem {
   // The call itself happened when the client says (replayed or uploaded dumps are older than their rows).
-  const start = ms(r.firstEventAt) ?? ms(r.sessionStart);
-  const end = ms(r.lastEventAt) ?? ms(r.sessionEnd);
+  const start = epochMsOrNull(r.firstEventAt) ?? epochMsOrNull(r.sessionStart);
+  const end = epochMsOrNull(r.lastEventAt) ?? epochMsOrNull(r.sessionEnd);
   return {
     id: String(r.id),
     user: r.rtcstatsUser,
@@ -58,14 +51,14 @@ export function toListItem(r: SessionRow): SessionListItem {
     browser: r.browserName,
     browserVersion: r.browserVersion,
     os: r.osName,
-    quality: r.quality,
+    quality: sessionListItemSchema.shape.quality.parse(r.quality),
     issueTypes: r.issueTypes,
     issueCount: r.issueCount,
     format: r.format,
     source: r.source,
     status: r.status,
-    firstEventAt: ms(r.firstEventAt),
-    lastEventAt: ms(r.lastEventAt),
+    firstEventAt: epochMsOrNull(r.firstEventAt),
+    lastEventAt: epochMsOrNull(r.lastEventAt),
     processed: r.featuresProcessingStop !== null && r.processingError === null,
     participants: null,
   };
@@ -75,7 +68,10 @@ export function toListItem(r: SessionRow): SessionListItem {
 export async function withParticipants(items: SessionListItem[]): Promise<SessionListItem[]> {
   const names = [...new Set(items.flatMap((s) => (s.conference ? [s.conference] : [])))];
   if (names.length === 0) return items;
-  const rows = await db().conference.findMany({ where: { name: { in: names } }, select: { name: true, userCount: true } });
+  const rows = await db().conference.findMany({
+    where: { name: { in: names } },
+    select: { name: true, userCount: true },
+  });
   const counts = new Map(rows.map((c) => [c.name, c.userCount]));
   return items.map((s) => (s.conference ? { ...s, participants: counts.get(s.conference) ?? null } : s));
 }
@@ -85,7 +81,7 @@ function escapeLike(s: string): string {
 }
 
 /** Sessions, newest first, keyset-paginated by id. Ids match exactly, `q` matches any id by prefix. */
-export async function listSessions(q: ListSessionsQuery): Promise<{ sessions: SessionListItem[]; nextCursor: string | null }> {
+export async function listSessions(q: ListSessionsQuery): Promise<SessionPage> {
   const and: Prisma.RtcstatsSessionWhereInput[] = [];
   if (q.user) and.push({ rtcstatsUser: q.user });
   if (q.conference) and.push({ rtcstatsConference: q.conference });
@@ -103,7 +99,10 @@ export async function listSessions(q: ListSessionsQuery): Promise<{ sessions: Se
   }
   // Time range on the call's own time (client clock), falling back to the server's session_start.
   if (q.from !== undefined || q.to !== undefined) {
-    const range = { ...(q.from !== undefined ? { gte: new Date(q.from) } : {}), ...(q.to !== undefined ? { lte: new Date(q.to) } : {}) };
+    const range = {
+      ...(q.from !== undefined ? { gte: new Date(q.from) } : {}),
+      ...(q.to !== undefined ? { lte: new Date(q.to) } : {}),
+    };
     and.push({ OR: [{ firstEventAt: range }, { firstEventAt: null, sessionStart: range }] });
   }
   if (q.issue) and.push({ issueTypes: { has: q.issue } });
@@ -117,7 +116,10 @@ export async function listSessions(q: ListSessionsQuery): Promise<{ sessions: Se
     take: q.limit + 1,
   });
   const page = rows.slice(0, q.limit);
-  return { sessions: await withParticipants(page.map(toListItem)), nextCursor: rows.length > q.limit ? String(page.at(-1)?.id) : null };
+  return {
+    sessions: await withParticipants(page.map(toListItem)),
+    nextCursor: rows.length > q.limit ? String(page.at(-1)?.id) : null,
+  };
 }
 
 /** What the search box typed is: an exact user, conference or session id, or just a prefix of something. */
@@ -137,26 +139,6 @@ export async function classifyQuery(q: string): Promise<'user' | 'conference' | 
 export async function getSessionRow(id: string): Promise<SessionRow | null> {
   if (!/^\d{1,19}$/.test(id)) return null;
   return db().rtcstatsSession.findUnique({ where: { id: BigInt(id) } });
-}
-
-export interface TrackDto {
-  id: string;
-  trackKey: string;
-  sessionId: string;
-  pcId: string;
-  direction: string;
-  kind: string;
-  ssrc: number | null;
-  mid: string | null;
-  trackIdentifier: string | null;
-  label: string | null;
-  codec: string | null;
-  isScreen: boolean;
-  startTime: number | null;
-  endTime: number | null;
-  summary: unknown;
-  /** The analysis' facts about the track (its summary is `summary` above, not repeated here). */
-  facts: Omit<TrackAnalysis, 'series' | 'summary'>;
 }
 
 const trackSelect = {
@@ -179,15 +161,25 @@ const trackSelect = {
 } as const;
 
 function toTrackDto(t: Prisma.TrackGetPayload<{ select: typeof trackSelect }>): TrackDto {
-  const { summary: _sameAsSummary, ...facts } = t.facts as unknown as Omit<TrackAnalysis, 'series'>;
+  // The stored facts repeat the summary: sent once, as `summary`.
+  const { summary: _sameAsSummary, ...facts } = stored<Omit<TrackAnalysis, 'series'>>(t.facts);
   return {
-    ...t,
+    id: t.id,
+    trackKey: t.trackKey,
     sessionId: String(t.sessionId),
+    pcId: t.pcId,
+    direction: trackDtoSchema.shape.direction.parse(t.direction),
+    kind: trackDtoSchema.shape.kind.parse(t.kind),
     ssrc: t.ssrc === null ? null : Number(t.ssrc),
-    startTime: ms(t.startTime),
-    endTime: ms(t.endTime),
-    summary: roundNumbers(t.summary),
-    facts: roundNumbers(facts),
+    mid: t.mid,
+    trackIdentifier: t.trackIdentifier,
+    label: t.label,
+    codec: t.codec,
+    isScreen: t.isScreen,
+    startTime: epochMsOrNull(t.startTime),
+    endTime: epochMsOrNull(t.endTime),
+    summary: roundNumbers(stored<TrackSummary>(t.summary)),
+    facts: roundNumbers<TrackFacts>(facts),
   };
 }
 
@@ -200,19 +192,7 @@ export async function listTracks(sessionIds: bigint[]): Promise<TrackDto[]> {
   return rows.map(toTrackDto);
 }
 
-export interface IssueDto {
-  id: string;
-  type: string;
-  severity: string;
-  trackKey: string | null;
-  pcId: string | null;
-  start: number;
-  end: number | null;
-  message: string;
-  evidence: unknown;
-}
-
-export async function listIssues(sessionId: bigint): Promise<IssueDto[]> {
+async function listIssues(sessionId: bigint): Promise<IssueDto[]> {
   const rows = await db().detectedIssue.findMany({ where: { sessionId }, orderBy: { startTime: 'asc' } });
   return rows.map((i) => ({
     id: i.id,
@@ -221,13 +201,13 @@ export async function listIssues(sessionId: bigint): Promise<IssueDto[]> {
     trackKey: i.trackKey,
     pcId: i.pcId,
     start: i.startTime.getTime(),
-    end: ms(i.endTime),
+    end: epochMsOrNull(i.endTime),
     message: i.message,
-    evidence: i.evidence,
+    evidence: stored<IssueDto['evidence']>(i.evidence),
   }));
 }
 
-export async function getSessionDetail(id: string) {
+export async function getSessionDetail(id: string): Promise<SessionDetail | null> {
   const row = await getSessionRow(id);
   if (!row) return null;
   const [analysis, tracks, issues] = await Promise.all([
@@ -247,20 +227,20 @@ export async function getSessionDetail(id: string) {
       deviceId: row.deviceId,
       messageCount: row.messageCount,
       byteCount: Number(row.byteCount),
-      sessionStart: ms(row.sessionStart),
-      sessionEnd: ms(row.sessionEnd),
+      sessionStart: epochMsOrNull(row.sessionStart),
+      sessionEnd: epochMsOrNull(row.sessionEnd),
       processing: {
-        start: ms(row.featuresProcessingStart),
-        stop: ms(row.featuresProcessingStop),
+        start: epochMsOrNull(row.featuresProcessingStart),
+        stop: epochMsOrNull(row.featuresProcessingStop),
         error: row.processingError,
       },
     },
     analysis: analysis
       ? {
-          client: analysis.client,
-          connections: analysis.connections,
-          summary: analysis.summary,
-          warnings: analysis.warnings,
+          client: stored<ClientInfo>(analysis.client),
+          connections: stored<PeerConnectionAnalysis[]>(analysis.connections),
+          summary: stored<StoredSessionSummary>(analysis.summary),
+          warnings: stored<string[]>(analysis.warnings),
         }
       : null,
     tracks,
@@ -268,7 +248,7 @@ export async function getSessionDetail(id: string) {
   };
 }
 
-export async function getTrackSeries(sessionId: bigint, trackKey: string): Promise<TrackAnalysis['series'] | null> {
+async function getTrackSeries(sessionId: bigint, trackKey: string): Promise<TrackAnalysis['series'] | null> {
   const row = await db().track.findUnique({
     where: { sessionId_trackKey: { sessionId, trackKey } },
     select: { series: true },
@@ -289,7 +269,11 @@ export interface SeriesWindow {
  * A track's series cut to a window and min/max-downsampled: what GET /api/v1/sessions/{id}/tracks/{key}/series
  * returns, and what the conference page embeds for its first screen. Null when the session or track is unknown.
  */
-export async function readTrackSeries(publicId: string, trackKey: string, window: SeriesWindow) {
+export async function readTrackSeries(
+  publicId: string,
+  trackKey: string,
+  window: SeriesWindow,
+): Promise<TrackSeries | null> {
   const row = await getSessionRow(publicId);
   const full = row ? await getTrackSeries(row.id, trackKey) : null;
   if (!full) return null;
@@ -325,17 +309,17 @@ export async function loadAnalysis(sessionId: bigint): Promise<SessionAnalysis |
   ]);
   if (!analysis) return null;
   const issues = await client.detectedIssue.findMany({ where: { sessionId } });
-  const s = analysis.summary as unknown as Pick<SessionAnalysis, 'summary' | 'counts' | 'identity' | 'source' | 'start' | 'end'>;
+  const s = stored<StoredSessionSummary>(analysis.summary);
   return {
     version: 1,
     identity: s.identity,
     source: s.source,
     start: s.start,
     end: s.end,
-    client: analysis.client as unknown as SessionAnalysis['client'],
-    peerConnections: analysis.connections as unknown as SessionAnalysis['peerConnections'],
+    client: stored<ClientInfo>(analysis.client),
+    peerConnections: stored<PeerConnectionAnalysis[]>(analysis.connections),
     tracks: tracks.map((t) => ({
-      ...(t.facts as unknown as Omit<TrackAnalysis, 'series'>),
+      ...stored<Omit<TrackAnalysis, 'series'>>(t.facts),
       series: t.series ? JSON.parse(gunzipSync(t.series).toString('utf8')) : { t: [], values: {} },
     })),
     issues: issues.map((i) => ({
@@ -346,10 +330,10 @@ export async function loadAnalysis(sessionId: bigint): Promise<SessionAnalysis |
       pc: i.pcId,
       trackId: i.trackKey,
       message: i.message,
-      evidence: i.evidence as SessionAnalysis['issues'][number]['evidence'],
+      evidence: stored<SessionAnalysis['issues'][number]['evidence']>(i.evidence),
     })),
     summary: s.summary,
     counts: s.counts,
-    warnings: analysis.warnings as string[],
+    warnings: stored<string[]>(analysis.warnings),
   };
 }

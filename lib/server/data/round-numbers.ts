@@ -1,8 +1,14 @@
 /**
- * The precision read models answer with. Analysis keeps full doubles (19119.40848813949 bit/s); a chart, a summary
- * line or a pairing sentence needs a thousandth at most, and the 17-digit forms made up a third of the conference
- * page's data. Rounding happens on the way out, never in what is stored.
+ * How read models write numbers. Times: a stored Date becomes epoch ms (the API's one time format).
+ * Precision: analysis keeps full doubles (19119.40848813949 bit/s); a chart, a summary line or a pairing sentence
+ * needs a thousandth at most, and the 17-digit forms made up a third of the conference page's data. Rounding
+ * happens on the way out, never in what is stored.
  */
+
+/** A Date as epoch milliseconds; null (or undefined) as null. */
+export function epochMsOrNull(date: Date | null | undefined): number | null {
+  return date ? date.getTime() : null;
+}
 
 /** `value` rounded to `decimals` places; integers and non-finite values unchanged. */
 export function roundNumber(value: number, decimals: number): number {

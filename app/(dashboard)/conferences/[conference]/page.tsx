@@ -1,6 +1,5 @@
 import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query';
 import { queryKeys, trackPanelSeriesRange } from '@/lib/client/query-keys';
-import type { ConferenceDetail } from '@/lib/client/types';
 import { redirectToLogin } from '@/lib/server/auth/login-redirect';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
 import { getConference } from '@/lib/server/data/conferences';
@@ -30,7 +29,7 @@ export default async function ConferencePage({
   // Layouts and pages render in parallel: this page checks the role itself before reading any data.
   const staff = await getStaffSession();
   if (!hasRole(staff?.role, 'support')) return redirectToLogin();
-  const detail = (await getConference(name)) as ConferenceDetail | null;
+  const detail = await getConference(name);
 
   // The first screen arrives drawn: its series are read here and handed to the browser's query cache under the
   // key the track panels use, so the charts render on the server and hydrate without a request.

@@ -1,6 +1,6 @@
+import { listSessionsQuery } from '@/lib/schemas/sessions';
 import { ApiError, route } from '@/lib/server/api';
 import { classifyQuery, listSessions } from '@/lib/server/data/read-sessions';
-import { listSessionsQuery } from '@/lib/schemas/sessions';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

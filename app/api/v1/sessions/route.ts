@@ -1,6 +1,6 @@
+import { listSessionsQuery } from '@/lib/schemas/sessions';
 import { route } from '@/lib/server/api';
 import { listSessions } from '@/lib/server/data/read-sessions';
-import { listSessionsQuery } from '@/lib/schemas/sessions';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

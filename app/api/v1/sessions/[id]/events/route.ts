@@ -1,7 +1,8 @@
+import type { EventLog } from '@/lib/schemas/read-api';
+import { eventsQuery } from '@/lib/schemas/sessions';
 import { ApiError, route } from '@/lib/server/api';
 import { serverContext } from '@/lib/server/context';
 import { getSessionRow } from '@/lib/server/data/read-sessions';
-import { eventsQuery } from '@/lib/schemas/sessions';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -12,7 +13,8 @@ export const GET = route<typeof eventsQuery, undefined, { id: string }>(
   async ({ params, query }) => {
     const row = await getSessionRow(params.id);
     if (!row) throw new ApiError('not_found', `No session ${params.id}`);
-    if (!row.blobUrl && row.status !== 'live') return { events: [], total: 0, truncated: false, warnings: [] };
+    if (!row.blobUrl && row.status !== 'live')
+      return { events: [], total: 0, truncated: false, warnings: [] } satisfies EventLog;
     return serverContext().eventLog(row.dumpId, query);
   },
 );

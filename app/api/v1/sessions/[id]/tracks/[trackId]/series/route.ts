@@ -1,6 +1,6 @@
+import { seriesQuery } from '@/lib/schemas/sessions';
 import { ApiError, route } from '@/lib/server/api';
 import { getSessionRow, readTrackSeries } from '@/lib/server/data/read-sessions';
-import { seriesQuery } from '@/lib/schemas/sessions';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
