@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Env } from '@/lib/server/env';
-import { type DumpStore, LocalDumpStore } from '@/lib/server/storage';
+import type { DumpStore } from './dump-store';
+import { LocalDumpStore } from './local-dump-store';
 
 /**
  * The dump store this instance uses: an S3-compatible bucket when S3_BUCKET is set (AWS, MinIO, R2, Ceph…: set
@@ -10,7 +11,8 @@ import { type DumpStore, LocalDumpStore } from '@/lib/server/storage';
 export async function createDumpStore(env: Env, dataDirectory: string): Promise<DumpStore> {
   const root = path.join(dataDirectory, 'dumps');
   if (!env.S3_BUCKET) return new LocalDumpStore(root).init();
-  const { S3DumpStore } = await import('@/lib/server/s3-dump-store');
+  // Loaded only when configured: the AWS SDK is large.
+  const { S3DumpStore } = await import('./s3-dump-store');
   const credentials =
     env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY
       ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }

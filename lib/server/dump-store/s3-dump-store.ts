@@ -1,6 +1,5 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
@@ -14,7 +13,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { logger } from '@/lib/server/logger';
-import { checkDumpId, type DumpStore } from '@/lib/server/storage';
+import { checkDumpId, type DumpStore, WorkDirectory } from './dump-store';
 
 export interface S3DumpStoreOptions {
   bucket: string;
@@ -37,23 +36,23 @@ export class S3DumpStore implements DumpStore {
   private readonly s3: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
-  private readonly workDir: string;
+  private readonly work: WorkDirectory;
 
   constructor(options: S3DumpStoreOptions) {
     this.s3 = new S3Client(options.client);
     this.bucket = options.bucket;
     const prefix = options.prefix ?? 'dumps/';
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-    this.workDir = options.workDir;
+    this.work = new WorkDirectory(options.workDir);
   }
 
   async init(): Promise<this> {
-    await mkdir(this.workDir, { recursive: true });
+    await this.work.create();
     return this;
   }
 
   workPath(dumpId: string): string {
-    return path.join(this.workDir, checkDumpId(dumpId));
+    return this.work.path(dumpId);
   }
 
   key(dumpId: string): string {
@@ -97,7 +96,8 @@ export class S3DumpStore implements DumpStore {
       return object.Body.pipe(createGunzip());
     } catch (err) {
       // Callers treat a missing dump like a missing local file.
-      if (err instanceof NoSuchKey) throw Object.assign(new Error(`no dump ${dumpId} in s3://${this.bucket}/${this.prefix}`), { code: 'ENOENT' });
+      if (err instanceof NoSuchKey)
+        throw Object.assign(new Error(`no dump ${dumpId} in s3://${this.bucket}/${this.prefix}`), { code: 'ENOENT' });
       throw err;
     }
   }
@@ -111,12 +111,15 @@ export class S3DumpStore implements DumpStore {
     const where = `s3://${this.bucket}/${this.prefix}`;
     try {
       await this.s3.send(new HeadBucketCommand({ Bucket: this.bucket }));
-      await stat(this.workDir);
+      await stat(this.work.dir);
       return { ok: true, detail: where };
     } catch (err) {
       const e = err as Error & { $metadata?: { httpStatusCode?: number } };
       const status = e.$metadata?.httpStatusCode;
-      return { ok: false, detail: `${where}: ${e.name}${status ? ` (HTTP ${status})` : ''}${e.message && e.message !== e.name ? `: ${e.message}` : ''}` };
+      return {
+        ok: false,
+        detail: `${where}: ${e.name}${status ? ` (HTTP ${status})` : ''}${e.message && e.message !== e.name ? `: ${e.message}` : ''}`,
+      };
     }
   }
 
