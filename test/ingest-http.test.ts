@@ -96,7 +96,7 @@ describe.skipIf(!HAVE_FIXTURES)('POST /api/v1/upload', () => {
       ['hello world', 415, /Unrecognized dump/],
       ['RTCStatsDump\n{"fileFormat":2}\n', 422, /fileFormat 2/],
       ['RTCStatsDump\nnot json\n', 422, /metadata/],
-      [Buffer.from([0x1f, 0x8b, 1, 2, 3]), 400, /gzip/],
+      [Buffer.from([0x1f, 0x8b, 1, 2, 3]), 415, /gzip/],
     ];
     for (const [body, status, message] of cases) {
       const res = await fetch(`${server.url}/api/v1/upload?rtcstats-token=${token}`, { method: 'POST', body });

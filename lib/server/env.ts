@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -27,7 +26,12 @@ const envSchema = z.object({
   CALLSCOPE_JWT_SECRET: secretList,
   CALLSCOPE_MASTER_KEY: z.string().optional(),
   CALLSCOPE_HOST_IDENTIFIER: z.string().optional(),
-  CALLSCOPE_BOOTSTRAP_API_KEY: z.string().min(24).optional(),
+  // The API recognises only `Bearer cs_…` as an API key: any other key would be provisioned and never work.
+  CALLSCOPE_BOOTSTRAP_API_KEY: z
+    .string()
+    .min(24)
+    .regex(/^cs_/, 'must start with cs_ (API keys are sent as Authorization: Bearer cs_…)')
+    .optional(),
   CALLSCOPE_ADMIN_EMAIL: z.string().email().optional(),
   CALLSCOPE_ADMIN_PASSWORD: z.string().min(8).optional(),
   CALLSCOPE_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
@@ -78,8 +82,4 @@ export function env(): Env {
 /** Tests change the environment between servers; this drops the cached copy. */
 export function resetEnvCache(): void {
   cached = undefined;
-}
-
-export function dataDir(): string {
-  return path.resolve(env().CALLSCOPE_DATA_DIR);
 }

@@ -1,7 +1,12 @@
-import { getRetention } from '@/lib/server/data/retention';
-import { db } from '@/lib/server/db/client';
+import {
+  deleteSessions,
+  dropSeriesBefore,
+  endedSessionsBefore,
+  forgetDumps,
+  getRetention,
+} from '@/lib/server/data/retention';
+import type { DumpStore } from '@/lib/server/dump-store/dump-store';
 import { logger } from '@/lib/server/logger';
-import type { DumpStore } from '@/lib/server/storage';
 
 /**
  * Applies the retention policy from settings: raw dumps, per-track series and whole session rows older than
@@ -19,20 +24,15 @@ export interface PurgeResult {
 
 export async function purgeExpired(store: DumpStore, now = Date.now()): Promise<PurgeResult> {
   const policy = await getRetention();
-  const client = db();
   const result: PurgeResult = { dumps: 0, series: 0, sessions: 0 };
 
   if (policy.sessionDays) {
     const cutoff = new Date(now - policy.sessionDays * DAY_MS);
     for (;;) {
-      const rows = await client.rtcstatsSession.findMany({
-        where: { status: 'ended', sessionEnd: { lt: cutoff } },
-        select: { id: true, dumpId: true },
-        take: BATCH,
-      });
+      const rows = await endedSessionsBefore(cutoff, BATCH);
       if (rows.length === 0) break;
       for (const r of rows) await store.remove(r.dumpId);
-      await client.rtcstatsSession.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+      await deleteSessions(rows.map((r) => r.id));
       result.sessions += rows.length;
       if (rows.length < BATCH) break;
     }
@@ -40,25 +40,17 @@ export async function purgeExpired(store: DumpStore, now = Date.now()): Promise<
   if (policy.rawDumpDays) {
     const cutoff = new Date(now - policy.rawDumpDays * DAY_MS);
     for (;;) {
-      const rows = await client.rtcstatsSession.findMany({
-        where: { status: 'ended', sessionEnd: { lt: cutoff }, blobUrl: { not: null } },
-        select: { id: true, dumpId: true },
-        take: BATCH,
-      });
+      const rows = await endedSessionsBefore(cutoff, BATCH, true);
       if (rows.length === 0) break;
       for (const r of rows) await store.remove(r.dumpId);
-      await client.rtcstatsSession.updateMany({ where: { id: { in: rows.map((r) => r.id) } }, data: { blobUrl: null } });
+      await forgetDumps(rows.map((r) => r.id));
       result.dumps += rows.length;
       if (rows.length < BATCH) break;
     }
   }
   if (policy.seriesDays) {
     const cutoff = new Date(now - policy.seriesDays * DAY_MS);
-    const { count } = await client.track.updateMany({
-      where: { series: { not: null }, session: { sessionEnd: { lt: cutoff } } },
-      data: { series: null },
-    });
-    result.series = count;
+    result.series = await dropSeriesBefore(cutoff);
   }
   if (result.dumps || result.series || result.sessions) logger().info(result, 'retention applied');
   return result;

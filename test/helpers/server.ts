@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { type RunningServer, startServer } from '../../server';
 import { resetEnvCache } from '../../lib/server/env';
+import { type RunningServer, startServer } from '../../server';
 
 export const FIXTURE_SECRET = 'fixture-secret-0123456789abcdef0123456789abcdef';
 
@@ -26,6 +26,8 @@ export async function startTestServer(
     CALLSCOPE_JWT_SECRET: (opts.secrets ?? [FIXTURE_SECRET]).join(','),
     PORT: '0',
     HOST: '127.0.0.1',
+    // Test files share one database in parallel: each server recovers only the live rows it left itself.
+    CALLSCOPE_HOST_IDENTIFIER: `test-${path.basename(dataDir)}`,
     ...opts.env,
   };
   const running = await startServer({ withNext: opts.withNext ?? false, dev: false, env });

@@ -1,6 +1,6 @@
 import { route } from '@/lib/server/api';
 import { serverContext } from '@/lib/server/context';
-import { db } from '@/lib/server/db/client';
+import { databaseHealth } from '@/lib/server/data/database-health';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -8,10 +8,7 @@ export const dynamic = 'force-dynamic';
 // GET /api/health: version, database and storage status (for monitoring; no secrets).
 export const GET = route({ access: 'public' }, async () => {
   const ctx = serverContext();
-  const started = performance.now();
-  const database = await db()
-    .$queryRaw`SELECT 1`.then(() => ({ ok: true, latencyMs: Math.round(performance.now() - started) }))
-    .catch((err: Error) => ({ ok: false, error: err.message }));
+  const database = await databaseHealth();
   const storage = await ctx.store.health();
   const ok = database.ok && storage.ok;
   return Response.json(

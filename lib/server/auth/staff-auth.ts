@@ -1,7 +1,7 @@
 import type { NextAuthOptions } from 'next-auth';
 import { getServerSession } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
-import { authenticateStaff, getStaff, type StaffDto } from '@/lib/server/data/staff';
+import { authenticateStaff, findEnabledStaffIdByEmail, getStaff } from '@/lib/server/data/staff';
 import { isRole, type Role } from '@/lib/shared/roles';
 
 /**
@@ -100,10 +100,9 @@ export const authOptions: NextAuthOptions = {
     async signIn({ user, account }) {
       if (account?.provider !== 'oidc') return true;
       if (!user.email) return false;
-      const { db } = await import('@/lib/server/db/client');
-      const staff = await db().staffUser.findUnique({ where: { email: user.email.toLowerCase() } });
-      if (!staff || staff.disabled) return false;
-      user.id = staff.id;
+      const staffId = await findEnabledStaffIdByEmail(user.email);
+      if (!staffId) return false;
+      user.id = staffId;
       return true;
     },
     async jwt({ token, user }) {
@@ -112,7 +111,11 @@ export const authOptions: NextAuthOptions = {
     },
     async session({ session, token }) {
       const staff = typeof token.staffId === 'string' ? await getStaff(token.staffId) : null;
-      return { ...session, staff: staff && !staff.disabled ? { id: staff.id, email: staff.email, role: staff.role, name: staff.name } : null };
+      return {
+        ...session,
+        staff:
+          staff && !staff.disabled ? { id: staff.id, email: staff.email, role: staff.role, name: staff.name } : null,
+      };
     },
   },
 };
@@ -132,4 +135,3 @@ export async function getStaffSession(): Promise<StaffSession | null> {
   return staff;
 }
 
-export type { StaffDto };

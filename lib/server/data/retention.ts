@@ -1,4 +1,6 @@
+import type { RetentionDto } from '@/lib/schemas/settings';
 import { type Actor, auditFor } from '@/lib/server/data/audit';
+import { epochMsOrNull } from '@/lib/server/data/round-numbers';
 import { db } from '@/lib/server/db/client';
 
 /**
@@ -50,4 +52,42 @@ export async function setRetention(
     await auditFor(opts.actor, 'retention.set', null, { previous: previous?.value ?? DEFAULT_RETENTION, value }, tx);
   });
   return getRetention();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What the purge job (retention-purge.ts) reads and deletes, in bounded batches: ended sessions by session end.
+
+export async function endedSessionsBefore(cutoff: Date, take: number, withDump = false) {
+  return db().rtcstatsSession.findMany({
+    where: { status: 'ended', sessionEnd: { lt: cutoff }, ...(withDump ? { blobUrl: { not: null } } : {}) },
+    select: { id: true, dumpId: true },
+    take,
+  });
+}
+
+export async function deleteSessions(ids: bigint[]): Promise<void> {
+  await db().rtcstatsSession.deleteMany({ where: { id: { in: ids } } });
+}
+
+/** The rows keep their data; only the pointer to the deleted raw dump goes. */
+export async function forgetDumps(ids: bigint[]): Promise<void> {
+  await db().rtcstatsSession.updateMany({ where: { id: { in: ids } }, data: { blobUrl: null } });
+}
+
+/** Drops the full-resolution series of tracks whose session ended before `cutoff`; returns how many. */
+export async function dropSeriesBefore(cutoff: Date): Promise<number> {
+  const { count } = await db().track.updateMany({
+    where: { series: { not: null }, session: { sessionEnd: { lt: cutoff } } },
+    data: { series: null },
+  });
+  return count;
+}
+
+export function retentionDto(r: Retention & { updatedAt: Date | null }): RetentionDto {
+  return {
+    rawDumpDays: r.rawDumpDays,
+    seriesDays: r.seriesDays,
+    sessionDays: r.sessionDays,
+    updatedAt: epochMsOrNull(r.updatedAt),
+  };
 }

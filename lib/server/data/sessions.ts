@@ -54,7 +54,9 @@ export async function insertSession(s: NewSession): Promise<bigint> {
     select: { id: true },
   });
   // Directory counts are for search; keep them off the path that holds a new client's first frames.
-  touchDirectory(s.identity, s.sessionStart).catch((err) => logger().warn({ err }, 'updating conference/user records failed'));
+  touchDirectory(s.identity, s.sessionStart).catch((err) =>
+    logger().warn({ err }, 'updating conference/user records failed'),
+  );
   return row.id;
 }
 
@@ -135,22 +137,46 @@ export async function updateLiveProgress(
   });
 }
 
-export async function findLiveSessionByRtcstatsSession(session: string, source?: string) {
-  return db().rtcstatsSession.findFirst({
-    where: { rtcstatsSession: session, status: 'live', ...(source ? { source } : {}) },
-    orderBy: { id: 'desc' },
+/** A live session whose first event turned out to be older than 15 minutes: kept, never shown as live. */
+export async function markHistorical(id: bigint): Promise<void> {
+  await db().rtcstatsSession.update({ where: { id }, data: { historical: true } });
+}
+
+/** Jitsi's rule: a statsSessionId that already has a dump is not accepted again. */
+export async function jitsiSessionExists(statsSessionId: string): Promise<boolean> {
+  const row = await db().rtcstatsSession.findFirst({
+    where: { rtcstatsSession: statsSessionId, format: 'jitsi' },
+    select: { id: true },
   });
+  return row !== null;
 }
 
-export async function findSessionByDumpId(dumpId: string) {
-  return db().rtcstatsSession.findUnique({ where: { dumpId } });
+/**
+ * Identity a live dump gives after its row was opened (a Jitsi `identity` line): fills the fields the token did not
+ * claim. A user from the dump is a person, no longer the device standing in.
+ */
+export async function applyDumpIdentity(id: bigint, identity: RtcstatsIdentity, at: Date): Promise<void> {
+  if (!identity.user && !identity.conference && !identity.session) return;
+  await db().rtcstatsSession.update({
+    where: { id },
+    data: {
+      ...(identity.user ? { rtcstatsUser: identity.user, userIsDevice: false } : {}),
+      ...(identity.conference ? { rtcstatsConference: identity.conference } : {}),
+      ...(identity.session ? { rtcstatsSession: identity.session } : {}),
+    },
+  });
+  await touchDirectory(identity, at);
 }
 
-/** Live sessions silent for longer than `idleMs` (the 30-minute rule). */
-export async function findIdleLiveSessions(idleMs: number, source?: string) {
+/**
+ * Rows still `live` that an instance with this host identifier opened: at start-up, those no connection of this
+ * process owns were left by its previous run. Another instance's rows (a different CALLSCOPE_HOST_IDENTIFIER on
+ * the same database) are its own to recover.
+ */
+export async function findLiveSessions(hostIdentifier: string | undefined) {
   return db().rtcstatsSession.findMany({
-    where: { status: 'live', lastMessageAt: { lt: new Date(Date.now() - idleMs) }, ...(source ? { source } : {}) },
-    select: { id: true, dumpId: true, source: true },
+    where: { status: 'live', hostIdentifier: hostIdentifier ?? null },
+    select: { id: true, dumpId: true, messageCount: true, byteCount: true, lastMessageAt: true },
   });
 }
 

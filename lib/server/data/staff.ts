@@ -1,3 +1,4 @@
+import type { StaffAccountDto } from '@/lib/schemas/settings';
 import { hashPassword, verifyPassword } from '@/lib/server/auth/password';
 import { db } from '@/lib/server/db/client';
 import { isRole, type Role } from '@/lib/shared/roles';
@@ -48,7 +49,12 @@ export async function countStaff(): Promise<number> {
   return db().staffUser.count();
 }
 
-export async function createStaff(input: { email: string; password: string; role: Role; name?: string }): Promise<StaffDto> {
+export async function createStaff(input: {
+  email: string;
+  password: string;
+  role: Role;
+  name?: string;
+}): Promise<StaffDto> {
   const row = await db().staffUser.create({
     data: {
       email: normalizeEmail(input.email),
@@ -66,7 +72,10 @@ export async function authenticateStaff(email: string, password: string): Promis
   const row = await db().staffUser.findUnique({ where: { email: normalizeEmail(email) } });
   if (!row || row.disabled) {
     // Same cost whether or not the account exists (no user enumeration by timing).
-    await verifyPassword(password, 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+    await verifyPassword(
+      password,
+      'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+    );
     return null;
   }
   if (!(await verifyPassword(password, row.passwordHash))) return null;
@@ -106,4 +115,26 @@ export async function provisionFirstAdmin(email?: string, password?: string): Pr
   if (!email || !password) return null;
   if ((await countStaff()) > 0) return null;
   return createStaff({ email, password, role: 'admin', name: 'Administrator' });
+}
+
+/** The enabled account a single sign-on identity (its email) maps to, or null. */
+export async function findEnabledStaffIdByEmail(email: string): Promise<string | null> {
+  const row = await db().staffUser.findUnique({
+    where: { email: normalizeEmail(email) },
+    select: { id: true, disabled: true },
+  });
+  return row && !row.disabled ? row.id : null;
+}
+
+/** The API's view of an account (settings → staff): times as epoch ms. */
+export function staffDto(s: StaffDto): StaffAccountDto {
+  return {
+    id: s.id,
+    email: s.email,
+    name: s.name,
+    role: s.role,
+    disabled: s.disabled,
+    createdAt: Date.parse(s.createdAt),
+    lastLoginAt: s.lastLoginAt ? Date.parse(s.lastLoginAt) : null,
+  };
 }

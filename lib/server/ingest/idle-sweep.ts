@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import type { ServerContext } from '@/lib/server/context';
-import { db } from '@/lib/server/db/client';
-import { endSession } from '@/lib/server/data/sessions';
+import { endSession, findLiveSessions } from '@/lib/server/data/sessions';
 import { logger } from '@/lib/server/logger';
 
 /**
@@ -28,12 +27,9 @@ export function startIdleSweep(ctx: ServerContext) {
   return { stop: () => clearInterval(timer), sweep };
 }
 
-/** Rows still `live` that no connection of this process owns. */
+/** Rows still `live` of this host identifier that no connection of this process owns. */
 export async function recoverOrphans(ctx: ServerContext): Promise<number> {
-  const rows = await db().rtcstatsSession.findMany({
-    where: { status: 'live' },
-    select: { id: true, dumpId: true, messageCount: true, byteCount: true, lastMessageAt: true },
-  });
+  const rows = await findLiveSessions(ctx.hostIdentifier);
   let recovered = 0;
   for (const row of rows) {
     if (ctx.live.all().some((s) => s.dumpId === row.dumpId)) continue;

@@ -2,16 +2,10 @@ import { randomUUID } from 'node:crypto';
 import Bowser from 'bowser';
 import type { VerifiedIngest } from '@/lib/server/auth/ingest-token';
 import type { ServerContext } from '@/lib/server/context';
-import { currentSalt, endSession, insertSession, updateLiveProgress } from '@/lib/server/data/sessions';
+import { endSession, insertSession, markHistorical, updateLiveProgress } from '@/lib/server/data/sessions';
+import { deviceIdAt } from '@/lib/server/ingest/device-id';
 import { DumpWriter } from '@/lib/server/ingest/dump-writer';
-import {
-  clampClientTime,
-  deviceId,
-  isHistoricalTime,
-  obfuscateIp,
-  saltDay,
-  trailingNumber,
-} from '@/lib/server/ingest/session-rules';
+import { clampClientTime, isHistoricalTime, obfuscateIp, trailingNumber } from '@/lib/server/ingest/session-rules';
 import { logger } from '@/lib/server/logger';
 
 /**
@@ -65,8 +59,7 @@ export class LiveSession {
   static async open(ctx: ServerContext, p: OpenSessionParams): Promise<LiveSession> {
     const startTime = Date.now();
     const dumpId = randomUUID();
-    const salt = await currentSalt(saltDay(startTime), () => randomUUID());
-    const device = deviceId({ userAgent: p.userAgent, ip: p.remoteAddress, origin: p.origin, salt });
+    const device = await deviceIdAt(startTime, { userAgent: p.userAgent, ip: p.remoteAddress, origin: p.origin });
     const identity = { ...p.auth.identity };
     // Seed rule: with no user given, the device id stands in for the user.
     const userIsDevice = !identity.user;
@@ -220,11 +213,6 @@ export class LiveSession {
       logger().error({ err, dumpId: this.dumpId }, 'ending session failed');
     }
   }
-}
-
-async function markHistorical(id: bigint): Promise<void> {
-  const { db } = await import('@/lib/server/db/client');
-  await db().rtcstatsSession.update({ where: { id }, data: { historical: true } });
 }
 
 /** Open sessions of this process, by dump id and by the token's session id (server UAs attach by the latter). */

@@ -31,10 +31,6 @@ export function saltDay(atMs: number): string {
   return new Date(atMs).toISOString().slice(0, 10);
 }
 
-export function previousSaltDay(atMs: number): string {
-  return saltDay(atMs - 86_400_000);
-}
-
 /** Device id: a hash of User-Agent, IP, origin and the day's salt (no raw IP kept). */
 export function deviceId(input: { userAgent?: string; ip?: string; origin?: string; salt: string }): string {
   return createHash('sha256')
@@ -83,6 +79,15 @@ export function clientAddress(
     return entries[Math.max(0, entries.length - trustedProxies)];
   }
   return socketAddress;
+}
+
+/**
+ * The client address behind server.ts: it has already reduced `X-Forwarded-For` to the one address clientAddress
+ * chose (or removed it), so code behind it reads that value and never applies the proxy rule a second time.
+ */
+export function forwardedClientAddress(header: string | string[] | null | undefined): string | undefined {
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  return value ? value.slice(0, 64) : undefined;
 }
 
 /**

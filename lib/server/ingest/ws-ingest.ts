@@ -3,11 +3,13 @@ import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { IngestAuthError, type VerifiedIngest, verifyIngestToken } from '@/lib/server/auth/ingest-token';
 import type { ServerContext } from '@/lib/server/context';
-import { db } from '@/lib/server/db/client';
+import { applyDumpIdentity, jitsiSessionExists } from '@/lib/server/data/sessions';
 import { LiveSession } from '@/lib/server/ingest/live-session';
 import { tokenFromRequest } from '@/lib/server/ingest/request-token';
 import { clientAddress, isServerUserAgent } from '@/lib/server/ingest/session-rules';
 import { logger } from '@/lib/server/logger';
+import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
+import { jitsiIdentity } from '@/lib/stats/decode/jitsi-identity';
 
 /**
  * WebSocket ingest on every path (rtcstats-js connects wherever the app points it). The offered subprotocol
@@ -15,14 +17,11 @@ import { logger } from '@/lib/server/logger';
  * authorize (as rtcstats-server does): a rejected client gets close 1008 with a reason, and no row, no file.
  */
 
-export const CLOSE = {
-  normal: 1000,
+const CLOSE = {
   unsupportedData: 1003,
   invalidPayload: 1007,
   policy: 1008,
-  tooBig: 1009,
   internal: 1011,
-  idle: 4000,
   jitsiConferenceLeave: 3001,
 } as const;
 
@@ -109,6 +108,8 @@ async function authorize(ctx: ServerContext, ws: WebSocket, req: IncomingMessage
 
 async function acceptRtcstats(ctx: ServerContext, ws: WebSocket, req: IncomingMessage): Promise<void> {
   const held = holdFrames(ws);
+  // Read now: a client that closes while its token is checked leaves a destroyed socket with no address.
+  const remoteAddress = clientAddress(req.headers, req.socket.remoteAddress, ctx.trustedProxies);
   const authorized = await authorize(ctx, ws, req);
   if (!authorized) return;
   const { auth, request } = authorized;
@@ -127,7 +128,7 @@ async function acceptRtcstats(ctx: ServerContext, ws: WebSocket, req: IncomingMe
       userAgent,
       origin: header(req, 'origin'),
       url: request.safeUrl,
-      remoteAddress: clientAddress(req.headers, req.socket.remoteAddress, ctx.trustedProxies),
+      remoteAddress,
       clientProtocol: header(req, 'sec-websocket-protocol'),
       timing: 'delta',
       header: (metadata) => ['RTCStatsDump', JSON.stringify(metadata)],
@@ -200,6 +201,7 @@ function attachServerClient(
 
 async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessage): Promise<void> {
   const held = holdFrames(ws);
+  const remoteAddress = clientAddress(req.headers, req.socket.remoteAddress, ctx.trustedProxies);
   const authorized = await authorize(ctx, ws, req);
   if (!authorized) return;
   const { auth, request } = authorized;
@@ -213,20 +215,17 @@ async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessa
     ws.close(CLOSE.jitsiConferenceLeave, 'reconnect not accepted: session already stored');
     return;
   }
-  if (statsSessionId) {
-    const existing = await db().rtcstatsSession.findFirst({
-      where: { rtcstatsSession: statsSessionId, format: 'jitsi' },
-      select: { id: true },
-    });
-    if (existing) {
-      ws.close(CLOSE.jitsiConferenceLeave, 'a dump for this statsSessionId exists');
-      return;
-    }
+  if (statsSessionId && (await jitsiSessionExists(statsSessionId))) {
+    ws.close(CLOSE.jitsiConferenceLeave, 'a dump for this statsSessionId exists');
+    return;
   }
   const userAgent = header(req, 'user-agent');
   const origin = header(req, 'origin');
-  const identity = { ...auth.identity };
-  identity.session ??= statsSessionId;
+  // The decoder's rule (jitsi-identity.ts) on what is known now: statsSessionId and the meeting path. The
+  // client's identity line refines it later; the token's claims always win.
+  const connectionInfo = { path: request.path, statsSessionId };
+  const claimed = auth.identity;
+  const identity = { ...jitsiIdentity(undefined, connectionInfo), ...definedFields(claimed) };
   const session = await LiveSession.open(ctx, {
     source: 'websocket',
     format: 'jitsi',
@@ -234,7 +233,7 @@ async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessa
     userAgent,
     origin,
     url: request.safeUrl,
-    remoteAddress: clientAddress(req.headers, req.socket.remoteAddress, ctx.trustedProxies),
+    remoteAddress,
     clientProtocol: ws.protocol,
     timing: 'absolute',
     header: (metadata) => [
@@ -283,7 +282,7 @@ async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessa
         session.appendWithTime(JSON.stringify(entry), typeof entry[3] === 'number' ? entry[3] : undefined);
         if (!identityApplied) {
           identityApplied = true;
-          applyJitsiIdentity(session.id, auth, entry[2]).catch((err) =>
+          applyJitsiIdentity(session.id, claimed, jitsiIdentity(entry[2], connectionInfo)).catch((err) =>
             logger().warn({ err }, 'applying Jitsi identity failed'),
           );
         }
@@ -310,21 +309,19 @@ function jitsiEntryTime(line: string): number | undefined {
   }
 }
 
-/** Jitsi identity fills user/conference when the token did not claim them. */
-async function applyJitsiIdentity(id: bigint, auth: VerifiedIngest, value: unknown): Promise<void> {
-  if (!value || typeof value !== 'object') return;
-  const v = value as Record<string, unknown>;
-  const str = (x: unknown) => (typeof x === 'string' && x ? x.slice(0, 256) : undefined);
-  const user = auth.identity.user ? undefined : (str(v.displayName) ?? str(v.endpointId));
-  const conference = auth.identity.conference ? undefined : (str(v.confName) ?? str(v.confID));
-  if (!user && !conference) return;
-  const { touchDirectory } = await import('@/lib/server/data/sessions');
-  await db().rtcstatsSession.update({
-    where: { id },
-    data: {
-      ...(user ? { rtcstatsUser: user, userIsDevice: false } : {}),
-      ...(conference ? { rtcstatsConference: conference } : {}),
+function definedFields(identity: RtcstatsIdentity): RtcstatsIdentity {
+  return Object.fromEntries(Object.entries(identity).filter(([, v]) => v !== undefined && v !== null));
+}
+
+/** The dump's identity sets every field the token did not claim. */
+function applyJitsiIdentity(id: bigint, claimed: RtcstatsIdentity, fromDump: RtcstatsIdentity): Promise<void> {
+  return applyDumpIdentity(
+    id,
+    {
+      user: claimed.user ? undefined : fromDump.user,
+      conference: claimed.conference ? undefined : fromDump.conference,
+      session: claimed.session ? undefined : fromDump.session,
     },
-  });
-  await touchDirectory({ user, conference }, new Date());
+    new Date(),
+  );
 }

@@ -1,5 +1,7 @@
 import { parentPort } from 'node:worker_threads';
+import type { EventLog } from '@/lib/schemas/read-api';
 import { analyzeBuffer } from '@/lib/stats/analyze/analyze';
+import type { SessionAnalyzerOptions } from '@/lib/stats/analyze/session-analyzer';
 import { decodeDump } from '@/lib/stats/decode/detect';
 import type { TraceEvent } from '@/lib/stats/model';
 
@@ -7,16 +9,9 @@ import type { TraceEvent } from '@/lib/stats/model';
  * Worker thread: decodes and analyses dumps, or extracts their event log. Pure CPU work with no database or
  * network, so a slow or hostile dump costs this thread only; the ingest event loop keeps running.
  */
-export type WorkerRequest =
-  | { id: number; mode: 'analyze'; dump: Uint8Array }
+type WorkerRequest =
+  | { id: number; mode: 'analyze'; dump: Uint8Array; identity?: SessionAnalyzerOptions }
   | { id: number; mode: 'events'; dump: Uint8Array; pc?: string; type?: string; limit: number };
-
-export interface EventLog {
-  events: TraceEvent[];
-  total: number;
-  truncated: boolean;
-  warnings: string[];
-}
 
 function eventLog(dump: Buffer, req: Extract<WorkerRequest, { mode: 'events' }>): EventLog {
   const events: TraceEvent[] = [];
@@ -42,7 +37,7 @@ function eventLog(dump: Buffer, req: Extract<WorkerRequest, { mode: 'events' }>)
 parentPort?.on('message', (msg: WorkerRequest) => {
   try {
     const dump = Buffer.from(msg.dump.buffer, msg.dump.byteOffset, msg.dump.byteLength);
-    const result = msg.mode === 'events' ? eventLog(dump, msg) : analyzeBuffer(dump);
+    const result = msg.mode === 'events' ? eventLog(dump, msg) : analyzeBuffer(dump, msg.identity);
     parentPort?.postMessage({ id: msg.id, result });
   } catch (err) {
     parentPort?.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) });

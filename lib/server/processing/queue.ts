@@ -1,10 +1,14 @@
-import type { DumpStore } from '@/lib/server/storage';
+import { unfinishedSessions } from '@/lib/server/data/session-results';
+import type { DumpStore } from '@/lib/server/dump-store/dump-store';
 import { logger } from '@/lib/server/logger';
+import { processSession } from '@/lib/server/processing/process-session';
+import { stopAnalysisWorker } from '@/lib/server/processing/worker-pool';
 
 /**
  * Processing runs off the ingest path: one job at a time per process, deduplicated per session. Ended
- * sessions are processed once; live ones at most every LIVE_INTERVAL_MS. The work itself (decode, analyze,
- * store) runs in a worker thread (process-session.ts) so a slow or hostile dump never blocks ingest.
+ * sessions are processed once; live ones at most every LIVE_INTERVAL_MS. Decoding and analysis run in the one
+ * analysis worker thread (worker-pool.ts), so a slow or hostile dump never blocks ingest; reading the dump and
+ * storing the results run on the main thread (process-session.ts).
  */
 const LIVE_INTERVAL_MS = 5_000;
 
@@ -16,10 +20,7 @@ export interface ProcessingQueue {
   idle(): Promise<void>;
 }
 
-export function createProcessingQueue(deps: {
-  store: DumpStore;
-  run?: (sessionId: bigint) => Promise<void>;
-}): ProcessingQueue {
+export function createProcessingQueue(deps: { store: DumpStore; hostIdentifier?: string }): ProcessingQueue {
   const pending = new Map<string, 'ended' | 'live'>();
   const lastLiveRun = new Map<string, number>();
   let running: Promise<void> | undefined;
@@ -27,12 +28,9 @@ export function createProcessingQueue(deps: {
   let stopped = false;
   let waiters: (() => void)[] = [];
 
-  const runner =
-    deps.run ??
-    (async (sessionId: bigint) => {
-      const { processSession } = await import('@/lib/server/processing/process-session');
-      await processSession(sessionId, deps.store);
-    });
+  const runner = async (sessionId: bigint) => {
+    await processSession(sessionId, deps.store);
+  };
 
   const pump = () => {
     if (!started || stopped || running) return;
@@ -69,8 +67,7 @@ export function createProcessingQueue(deps: {
     start() {
       started = true;
       // Resume what a previous process left half done.
-      import('@/lib/server/processing/process-session')
-        .then(({ unfinishedSessions }) => unfinishedSessions())
+      unfinishedSessions(deps.hostIdentifier)
         .then((ids) => {
           for (const id of ids) this.schedule(id, 'ended');
         })
@@ -80,7 +77,6 @@ export function createProcessingQueue(deps: {
     async stop() {
       stopped = true;
       await running;
-      const { stopAnalysisWorker } = await import('@/lib/server/processing/worker-pool');
       await stopAnalysisWorker();
     },
     idle() {

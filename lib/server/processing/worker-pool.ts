@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { EventLog } from '@/lib/schemas/read-api';
 import { projectRoot } from '@/lib/server/paths';
+import type { SessionAnalyzerOptions } from '@/lib/stats/analyze/session-analyzer';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
-import type { EventLog } from './analyze-worker';
 
 /**
  * One analysis worker thread, started on first use and restarted if it dies. Jobs are serialized by the
@@ -74,11 +75,14 @@ function runInWorker<T>(dump: Buffer, request: Record<string, unknown>): Promise
   });
 }
 
-export function analyzeInWorker(dump: Buffer): Promise<SessionAnalysis> {
-  return runInWorker(dump, { mode: 'analyze' });
+export function analyzeInWorker(dump: Buffer, identity: SessionAnalyzerOptions = {}): Promise<SessionAnalysis> {
+  return runInWorker(dump, { mode: 'analyze', identity });
 }
 
-export function eventLogInWorker(dump: Buffer, filter: { pc?: string; type?: string; limit: number }): Promise<EventLog> {
+export function eventLogInWorker(
+  dump: Buffer,
+  filter: { pc?: string; type?: string; limit: number },
+): Promise<EventLog> {
   return runInWorker(dump, { mode: 'events', ...filter });
 }
 
