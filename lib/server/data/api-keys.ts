@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { ApiKeyDto } from '@/lib/schemas/settings';
 import { type Actor, auditFor, SYSTEM_ACTOR } from '@/lib/server/data/audit';
+import { epochMsOrNull } from '@/lib/server/data/round-numbers';
 import { db } from '@/lib/server/db/client';
+import { DomainError } from '@/lib/server/domain-error';
 import { logger } from '@/lib/server/logger';
 
 /**
@@ -30,14 +33,13 @@ export interface VerifiedApiKey {
   prefix: string;
 }
 
-export class ApiKeyError extends Error {
-  constructor(
-    readonly code: 'invalid_name' | 'invalid_role' | 'not_found',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiKeyError';
-  }
+export class ApiKeyError extends DomainError<'invalid_name' | 'invalid_role' | 'not_found'> {
+  override name = 'ApiKeyError';
+  protected readonly statusOf = {
+    invalid_name: 'unprocessable_entity',
+    invalid_role: 'unprocessable_entity',
+    not_found: 'not_found',
+  } as const;
 }
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -192,4 +194,17 @@ export async function provisionBootstrapApiKey(key: string): Promise<ApiKeyInfo>
   await auditFor(SYSTEM_ACTOR, 'api_key.bootstrap', row.prefix, { id: row.id, role: 'admin' });
   logger().info({ prefix: row.prefix }, 'bootstrap API key provisioned');
   return toInfo(row);
+}
+
+/** The API's view of a key: its prefix, never the key or its hash. */
+export function apiKeyDto(k: ApiKeyInfo): ApiKeyDto {
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    role: k.role,
+    createdAt: k.createdAt.getTime(),
+    lastUsedAt: epochMsOrNull(k.lastUsedAt),
+    revokedAt: epochMsOrNull(k.revokedAt),
+  };
 }

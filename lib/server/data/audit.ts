@@ -1,5 +1,7 @@
 import type { Prisma } from '@/lib/generated/prisma/client';
+import type { AuditEntryDto } from '@/lib/schemas/settings';
 import { db } from '@/lib/server/db/client';
+import { isUuid } from '@/lib/shared/uuid';
 
 /**
  * Append-only audit log: who did what, when, from where. This module only inserts and reads; nothing in
@@ -48,14 +50,12 @@ export interface AuditEntry {
   ip: string | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 type Client = Prisma.TransactionClient | ReturnType<typeof db>;
 
 /** Appends one row. `tx` lets callers write the audit row in the same transaction as the change. */
 export async function audit(entry: AuditInput, tx: Client = db()): Promise<void> {
   // actor_id is a uuid column: anything else (an API key's label...) would fail the insert, so it moves to detail.
-  const actorId = entry.actorId && UUID.test(entry.actorId) ? entry.actorId : null;
+  const actorId = entry.actorId && isUuid(entry.actorId) ? entry.actorId : null;
   const detail = { ...(entry.detail ?? {}) };
   if (entry.actorId && !actorId) detail.actorRef = entry.actorId;
   await tx.auditLog.create({
@@ -114,4 +114,8 @@ export async function listAudit(
     })),
     nextCursor: rows.length > limit ? page[page.length - 1].id.toString() : null,
   };
+}
+
+export function auditEntryDto(e: AuditEntry): AuditEntryDto {
+  return { ...e, at: e.at.getTime() };
 }

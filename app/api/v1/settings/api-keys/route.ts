@@ -1,7 +1,6 @@
 import { apiKeyInput } from '@/lib/schemas/settings';
-import { route } from '@/lib/server/api';
-import { createApiKey, listApiKeys } from '@/lib/server/data/api-keys';
-import { apiKeyDto, auditActor, withDomainErrors } from '@/lib/server/settings-api';
+import { auditActor, route } from '@/lib/server/api';
+import { apiKeyDto, createApiKey, listApiKeys } from '@/lib/server/data/api-keys';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -11,9 +10,7 @@ export const GET = route({ access: 'admin' }, async () => ({ apiKeys: (await lis
 
 // POST /api/v1/settings/api-keys: create one; the answer's `key` is the only time the full key is shown.
 export const POST = route({ access: 'admin', body: apiKeyInput }, async ({ body, actor, req }) => {
-  const created = await withDomainErrors(() =>
-    createApiKey({ name: body.name, role: body.role, actor: auditActor(actor, req) }),
-  );
+  const created = await createApiKey({ name: body.name, role: body.role, actor: auditActor(actor, req) });
   return Response.json(
     { apiKey: apiKeyDto(created.apiKey), key: created.key },
     { status: 201, headers: { 'cache-control': 'no-store' } },

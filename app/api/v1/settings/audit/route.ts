@@ -1,7 +1,6 @@
 import { auditQuery } from '@/lib/schemas/settings';
 import { route } from '@/lib/server/api';
-import { listAudit } from '@/lib/server/data/audit';
-import { auditEntryDto } from '@/lib/server/settings-api';
+import { auditEntryDto, listAudit } from '@/lib/server/data/audit';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

@@ -1,7 +1,7 @@
 import { signingKeyInput } from '@/lib/schemas/settings';
-import { route } from '@/lib/server/api';
-import { createSigningKey, getGracePeriod, listSigningKeys, rotateSigningKey } from '@/lib/server/data/signing-keys';
-import { auditActor, signingKeyDto, withDomainErrors } from '@/lib/server/settings-api';
+import { auditActor, route } from '@/lib/server/api';
+import { getGracePeriod } from '@/lib/server/signing-keys/grace';
+import { createSigningKey, listSigningKeys, rotateSigningKey, signingKeyDto } from '@/lib/server/signing-keys/manage';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -15,11 +15,10 @@ export const GET = route({ access: 'admin' }, async () => {
 // POST /api/v1/settings/keys: create the first key or rotate; the answer carries the new secret, shown this once.
 export const POST = route({ access: 'admin', body: signingKeyInput }, async ({ body, actor, req }) => {
   const who = auditActor(actor, req);
-  const result = await withDomainErrors(async () =>
+  const result =
     body.action === 'create'
       ? { ...(await createSigningKey({ secret: body.secret, actor: who })), previous: [], graceSeconds: null }
-      : await rotateSigningKey({ secret: body.secret, graceSeconds: body.graceSeconds, actor: who }),
-  );
+      : await rotateSigningKey({ secret: body.secret, graceSeconds: body.graceSeconds, actor: who });
   return Response.json(
     {
       key: signingKeyDto(result.key),

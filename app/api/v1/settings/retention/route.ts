@@ -1,7 +1,6 @@
 import { retentionInput } from '@/lib/schemas/settings';
-import { route } from '@/lib/server/api';
-import { getRetention, setRetention } from '@/lib/server/data/retention';
-import { auditActor, retentionDto } from '@/lib/server/settings-api';
+import { auditActor, route } from '@/lib/server/api';
+import { getRetention, retentionDto, setRetention } from '@/lib/server/data/retention';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

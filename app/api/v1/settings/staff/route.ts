@@ -1,8 +1,7 @@
 import { createStaffInput } from '@/lib/schemas/settings';
-import { route } from '@/lib/server/api';
+import { auditActor, route } from '@/lib/server/api';
 import { auditFor } from '@/lib/server/data/audit';
-import { createStaff, listStaff } from '@/lib/server/data/staff';
-import { auditActor, staffDto } from '@/lib/server/settings-api';
+import { createStaff, listStaff, staffDto } from '@/lib/server/data/staff';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

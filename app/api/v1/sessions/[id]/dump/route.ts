@@ -1,9 +1,8 @@
 import { Readable } from 'node:stream';
-import { ApiError, route } from '@/lib/server/api';
+import { ApiError, auditActor, route } from '@/lib/server/api';
 import { serverContext } from '@/lib/server/context';
 import { auditFor } from '@/lib/server/data/audit';
 import { getSessionRow } from '@/lib/server/data/read-sessions';
-import { auditActor } from '@/lib/server/settings-api';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';

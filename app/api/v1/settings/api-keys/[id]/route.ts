@@ -1,6 +1,5 @@
-import { route } from '@/lib/server/api';
-import { revokeApiKey } from '@/lib/server/data/api-keys';
-import { apiKeyDto, auditActor, withDomainErrors } from '@/lib/server/settings-api';
+import { auditActor, route } from '@/lib/server/api';
+import { apiKeyDto, revokeApiKey } from '@/lib/server/data/api-keys';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -9,7 +8,7 @@ export const dynamic = 'force-dynamic';
 export const DELETE = route<undefined, undefined, { id: string }>(
   { access: 'admin' },
   async ({ params, actor, req }) => {
-    const apiKey = await withDomainErrors(() => revokeApiKey(params.id, { actor: auditActor(actor, req) }));
+    const apiKey = await revokeApiKey(params.id, { actor: auditActor(actor, req) });
     return { apiKey: apiKeyDto(apiKey) };
   },
 );

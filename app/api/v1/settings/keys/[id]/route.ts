@@ -1,6 +1,5 @@
-import { route } from '@/lib/server/api';
-import { revokeSigningKey } from '@/lib/server/data/signing-keys';
-import { auditActor, signingKeyDto, withDomainErrors } from '@/lib/server/settings-api';
+import { auditActor, route } from '@/lib/server/api';
+import { revokeSigningKey, signingKeyDto } from '@/lib/server/signing-keys/manage';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -9,7 +8,7 @@ export const dynamic = 'force-dynamic';
 export const DELETE = route<undefined, undefined, { id: string }>(
   { access: 'admin' },
   async ({ params, actor, req }) => {
-    const key = await withDomainErrors(() => revokeSigningKey(params.id, { actor: auditActor(actor, req) }));
+    const key = await revokeSigningKey(params.id, { actor: auditActor(actor, req) });
     return { key: signingKeyDto(key) };
   },
 );

@@ -1,7 +1,6 @@
 import { gracePeriodInput } from '@/lib/schemas/settings';
-import { route } from '@/lib/server/api';
-import { getGracePeriod, setGracePeriodSeconds } from '@/lib/server/data/signing-keys';
-import { auditActor, withDomainErrors } from '@/lib/server/settings-api';
+import { auditActor, route } from '@/lib/server/api';
+import { getGracePeriod, setGracePeriodSeconds } from '@/lib/server/signing-keys/grace';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -11,6 +10,6 @@ export const GET = route({ access: 'admin' }, async () => ({ grace: await getGra
 
 // PUT /api/v1/settings/keys/grace: set it in seconds, or null for automatic (longest token lifetime + margin).
 export const PUT = route({ access: 'admin', body: gracePeriodInput }, async ({ body, actor, req }) => {
-  const grace = await withDomainErrors(() => setGracePeriodSeconds(body.seconds, { actor: auditActor(actor, req) }));
+  const grace = await setGracePeriodSeconds(body.seconds, { actor: auditActor(actor, req) });
   return { grace };
 });

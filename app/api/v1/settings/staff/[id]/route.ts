@@ -1,8 +1,7 @@
 import { updateStaffInput } from '@/lib/schemas/settings';
-import { ApiError, route } from '@/lib/server/api';
+import { ApiError, auditActor, requireUuid, route } from '@/lib/server/api';
 import { auditFor } from '@/lib/server/data/audit';
-import { getStaff, listStaff, updateStaff } from '@/lib/server/data/staff';
-import { auditActor, requireUuid, staffDto } from '@/lib/server/settings-api';
+import { getStaff, listStaff, staffDto, updateStaff } from '@/lib/server/data/staff';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
