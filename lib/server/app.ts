@@ -1,0 +1,254 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { ensureSessionSecret } from '@/lib/server/auth/session-secret';
+import { type ServerContext, setServerContext } from '@/lib/server/context';
+import { provisionBootstrapApiKey } from '@/lib/server/data/api-keys';
+import { provisionFirstAdmin } from '@/lib/server/data/staff';
+import { connectDatabase, disconnectDatabase } from '@/lib/server/db/client';
+import { startEmbeddedPostgres } from '@/lib/server/db/embedded';
+import { migrate } from '@/lib/server/db/migrate';
+import { createDumpStore } from '@/lib/server/dump-store/create-dump-store';
+import type { DumpStore } from '@/lib/server/dump-store/dump-store';
+import { readAll } from '@/lib/server/dump-store/dump-store';
+import { type Env, loadEnv } from '@/lib/server/env';
+import { startIdleSweep } from '@/lib/server/ingest/idle-sweep';
+import { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
+import { clientAddress } from '@/lib/server/ingest/session-rules';
+import { createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
+import { logger } from '@/lib/server/logger';
+import { projectRoot } from '@/lib/server/paths';
+import { createProcessingQueue, type ProcessingQueue } from '@/lib/server/processing/queue';
+import { eventLogInWorker } from '@/lib/server/processing/worker-pool';
+import { startRetentionPurge } from '@/lib/server/retention-purge';
+import { startKeyRingMaintenance } from '@/lib/server/signing-keys/grace';
+import { createDatabaseKeyRing } from '@/lib/server/signing-keys/key-ring';
+import { initMasterKey } from '@/lib/server/signing-keys/master-key';
+
+/**
+ * The running server, step by step: database (embedded PostgreSQL unless DATABASE_URL is set) and migrations,
+ * secrets, the shared context (dump store, key ring, live sessions, processing), Next, one HTTP server that also
+ * takes the WebSocket ingest upgrades (Next route handlers cannot), background jobs, and an orderly close.
+ * server.ts only calls `startServer`.
+ */
+const ROOT = projectRoot();
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  /** Serve the Next.js app (needs `next build` unless dev). Ingest-only servers are used by some tests. */
+  withNext?: boolean;
+  dev?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  databaseUrl: string;
+  context: ServerContext;
+  close(): Promise<void>;
+}
+
+type NextHandlers = {
+  request: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+  upgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>;
+  close: () => Promise<void>;
+};
+
+function readVersion(): string {
+  try {
+    return JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** PostgreSQL (embedded when DATABASE_URL is unset), migrated and connected. */
+async function openDatabase(env: Env, dataDirectory: string) {
+  const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(dataDirectory);
+  const url = env.DATABASE_URL ?? (embedded as NonNullable<typeof embedded>).url;
+  const migrations = await migrate(url);
+  if (migrations.applied.length) logger().info({ applied: migrations.applied }, 'migrations applied');
+  connectDatabase(url);
+  return {
+    url,
+    embedded: embedded !== undefined,
+    close: async () => {
+      await disconnectDatabase();
+      await embedded?.stop();
+    },
+  };
+}
+
+async function openDumpStore(env: Env, dataDirectory: string): Promise<DumpStore> {
+  const store = await createDumpStore(env, dataDirectory);
+  // Checked in the background: an unreachable bucket (SDK retries and all) must not hold up the start.
+  void store.health().then((storage) => {
+    if (!storage.ok)
+      logger().warn({ storage: storage.detail }, 'dump storage not reachable: sessions are kept locally until it is');
+  });
+  return store;
+}
+
+function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue): ServerContext {
+  return {
+    store,
+    // CALLSCOPE_JWT_SECRET (read-only) + signing keys managed in settings, with rotation and grace periods.
+    keyRing: createDatabaseKeyRing(env.CALLSCOPE_JWT_SECRET),
+    live: new LiveSessionRegistry(),
+    hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER,
+    trustedProxies: env.CALLSCOPE_TRUST_PROXY,
+    idleMs: env.CALLSCOPE_SESSION_IDLE_MINUTES * 60_000,
+    maxUploadBytes: env.CALLSCOPE_MAX_UPLOAD_MB * 1024 * 1024,
+    scheduleProcessing: (id, reason) => queue.schedule(id, reason),
+    eventLog: async (dumpId, filter) => eventLogInWorker(await readAll(await store.read(dumpId)), filter),
+    startedAt: Date.now(),
+    version: readVersion(),
+  };
+}
+
+async function prepareNext(dev: boolean, port: number): Promise<NextHandlers> {
+  const { default: next } = await import('next');
+  const app = next({ dev, dir: ROOT, hostname: 'localhost', port });
+  await app.prepare();
+  const closable = app as unknown as { close?: () => Promise<void> };
+  return {
+    request: app.getRequestHandler(),
+    upgrade: app.getUpgradeHandler(),
+    close: async () => {
+      await closable.close?.().catch(() => {});
+    },
+  };
+}
+
+/**
+ * One HTTP server: the rtcstats health check, Next for everything else, WebSocket upgrades to the ingest (Next's
+ * own in development). Only a trusted proxy may say who the client is: `X-Forwarded-For` is reduced here, once, to
+ * the client's address (clientAddress), and everything behind reads that value.
+ */
+function createHttpServer(
+  context: ServerContext,
+  ingest: ReturnType<typeof createIngestWebSocketServer>,
+  next: NextHandlers | undefined,
+  dev: boolean,
+): http.Server {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/healthcheck' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200).end();
+      return;
+    }
+    const address = clientAddress(req.headers, req.socket.remoteAddress, context.trustedProxies);
+    if (address === undefined) delete req.headers['x-forwarded-for'];
+    else req.headers['x-forwarded-for'] = address;
+    if (!next) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'not_found', message: 'dashboard disabled on this server' } }));
+      return;
+    }
+    next.request(req, res).catch((err) => {
+      logger().error({ err }, 'request failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (dev && next && req.url?.startsWith('/_next/')) {
+      next.upgrade(req, socket, head);
+      return;
+    }
+    ingest.handleUpgrade(req, socket, head);
+  });
+  return server;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as import('node:net').AddressInfo).port));
+  });
+}
+
+/** Timers and jobs that run while the server does: idle rule, retention, key maintenance, processing. */
+function startBackgroundWork(context: ServerContext, queue: ProcessingQueue) {
+  const sweep = startIdleSweep(context);
+  const retention = startRetentionPurge(context.store);
+  // Flushes key usage counters and revokes keys whose grace period ended (unref'd timer).
+  const keyMaintenance = startKeyRingMaintenance(context.keyRing);
+  queue.start();
+  return {
+    stopTimers() {
+      sweep.stop();
+      retention.stop();
+    },
+    async stopJobs() {
+      await queue.stop();
+      await keyMaintenance.stop();
+    },
+  };
+}
+
+/** Live sessions end with 1001 (their dumps closed and stored), then sockets, HTTP, jobs, key ring, database. */
+async function shutdown(parts: {
+  context: ServerContext;
+  ingest: ReturnType<typeof createIngestWebSocketServer>;
+  server: http.Server;
+  background: ReturnType<typeof startBackgroundWork>;
+  next: NextHandlers | undefined;
+  database: Awaited<ReturnType<typeof openDatabase>>;
+}): Promise<void> {
+  const { context, ingest, server, background, next, database } = parts;
+  background.stopTimers();
+  for (const s of context.live.all()) {
+    s.closeTransport?.(1001, 'server shutting down');
+    await s.end(1001, 'server shutting down');
+  }
+  await ingest.close();
+  server.closeAllConnections?.();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await background.stopJobs();
+  await context.keyRing.close();
+  context.store.close?.();
+  await next?.close();
+  setServerContext(undefined);
+  await database.close();
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const env = loadEnv(options.env ?? process.env);
+  const dataDirectory = path.resolve(ROOT, env.CALLSCOPE_DATA_DIR);
+  const database = await openDatabase(env, dataDirectory);
+  // Encrypts signing secrets at rest: CALLSCOPE_MASTER_KEY, else <data dir>/master.key (created 0600 now).
+  initMasterKey({ masterKey: env.CALLSCOPE_MASTER_KEY, dataDir: dataDirectory });
+  if (env.CALLSCOPE_BOOTSTRAP_API_KEY) await provisionBootstrapApiKey(env.CALLSCOPE_BOOTSTRAP_API_KEY);
+
+  const store = await openDumpStore(env, dataDirectory);
+  const queue = createProcessingQueue({ store, hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER });
+  const context = buildContext(env, store, queue);
+  setServerContext(context);
+  if (!(await context.keyRing.authRequired())) {
+    logger().warn(
+      'no signing key (CALLSCOPE_JWT_SECRET or settings): every ingest client is accepted (set one in production)',
+    );
+  }
+  ensureSessionSecret(dataDirectory);
+  await provisionFirstAdmin(env.CALLSCOPE_ADMIN_EMAIL, env.CALLSCOPE_ADMIN_PASSWORD);
+
+  const dev = options.dev ?? env.NODE_ENV === 'development';
+  const next = (options.withNext ?? true) ? await prepareNext(dev, options.port ?? env.PORT) : undefined;
+  const ingest = createIngestWebSocketServer(context);
+  const server = createHttpServer(context, ingest, next, dev);
+  const port = await listen(server, options.port ?? env.PORT, options.host ?? env.HOST);
+  const background = startBackgroundWork(context, queue);
+  logger().info(
+    { port, database: database.embedded ? 'embedded' : 'external', dumps: store.kind, dataDirectory },
+    'Callscope listening',
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= shutdown({ context, ingest, server, background, next, database });
+    return closing;
+  };
+  return { url: `http://127.0.0.1:${port}`, port, databaseUrl: database.url, context, close };
+}
