@@ -1,5 +1,5 @@
 // `npm test`: the whole suite on a fresh machine. Installs Debian's Chromium when missing (root only), generates
-// the Prisma client, typechecks, builds Next (the HTTP and e2e tests run the real production server), then runs
+// the Prisma client, typechecks, lints (biome, knip), builds Next (the HTTP and e2e tests run the real production server), then runs
 // Vitest (unit + integration against real PostgreSQL) and Playwright (Chromium). Fails when any step fails.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -32,6 +32,8 @@ if (!existsSync('/usr/bin/chromium')) {
 must('node', ['scripts/prisma-generate.mjs']);
 must('npx', ['tsc', '--noEmit']);
 must('npx', ['biome', 'lint', '.']);
+// Unused files, exports and dependencies (knip.json): dead code fails the suite like a lint error.
+must('npx', ['knip', '--no-progress']);
 must('npx', ['next', 'build']);
 must('npm', ['run', 'build:server']);
 
