@@ -1,3 +1,8 @@
+/**
+ * The one wrapper every route handler goes through: zod validation, the role check, and one error shape
+ * `{error: {code, message, issues?}}`. 401 means "not signed in"; 403 "signed in but not allowed".
+ */
+
 import type { NextRequest } from 'next/server';
 import { z } from 'zod';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
@@ -10,10 +15,6 @@ import { hasRole, isRole, type Role } from '@/lib/shared/roles';
 import { isUuid } from '@/lib/shared/uuid';
 import { DumpFormatError, type DumpFormatErrorKind } from '@/lib/stats/decode/dump-format-error';
 
-/**
- * The one wrapper every route handler goes through: zod validation, the role check, and one error shape
- * `{error: {code, message, issues?}}`. 401 means "not signed in"; 403 "signed in but not allowed".
- */
 export const ERROR_STATUS = {
   bad_request: 400,
   unauthorized: 401,

@@ -1,3 +1,10 @@
+/**
+ * The running server, step by step: database (embedded PostgreSQL unless DATABASE_URL is set) and migrations,
+ * secrets, the shared context (dump store, key ring, live sessions, processing), Next, one HTTP server that also
+ * takes the WebSocket ingest upgrades (Next route handlers cannot), background jobs, and an orderly close.
+ * server.ts only calls `startServer`.
+ */
+
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -26,12 +33,6 @@ import { startKeyRingMaintenance } from '@/lib/server/signing-keys/grace';
 import { createDatabaseKeyRing } from '@/lib/server/signing-keys/key-ring';
 import { initMasterKey } from '@/lib/server/signing-keys/master-key';
 
-/**
- * The running server, step by step: database (embedded PostgreSQL unless DATABASE_URL is set) and migrations,
- * secrets, the shared context (dump store, key ring, live sessions, processing), Next, one HTTP server that also
- * takes the WebSocket ingest upgrades (Next route handlers cannot), background jobs, and an orderly close.
- * server.ts only calls `startServer`.
- */
 const ROOT = projectRoot();
 
 export interface StartOptions {

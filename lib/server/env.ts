@@ -1,9 +1,10 @@
-import { z } from 'zod';
-
 /**
  * Every environment variable Callscope reads, validated once. README's configuration table mirrors this.
  * Kept free of `server-only` because server.ts (not bundled by Next) imports it too.
  */
+
+import { z } from 'zod';
+
 const secretList = z
   .string()
   .optional()

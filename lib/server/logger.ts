@@ -1,6 +1,7 @@
+/** One pino logger per process. Tokens and secrets are never passed to it (see redact as a safety net). */
+
 import pino from 'pino';
 
-/** One pino logger per process. Tokens and secrets are never passed to it (see redact as a safety net). */
 const key = Symbol.for('callscope.logger');
 type Holder = { [key]?: pino.Logger };
 

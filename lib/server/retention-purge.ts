@@ -1,3 +1,8 @@
+/**
+ * Applies the retention policy from settings: raw dumps, per-track series and whole session rows older than
+ * their limit (by session end) are deleted. Runs hourly; each pass works in bounded batches.
+ */
+
 import {
   deleteSessions,
   dropSeriesBefore,
@@ -8,10 +13,6 @@ import {
 import type { DumpStore } from '@/lib/server/dump-store/dump-store';
 import { logger } from '@/lib/server/logger';
 
-/**
- * Applies the retention policy from settings: raw dumps, per-track series and whole session rows older than
- * their limit (by session end) are deleted. Runs hourly; each pass works in bounded batches.
- */
 const DAY_MS = 86_400_000;
 const BATCH = 500;
 const EVERY_MS = 60 * 60_000;

@@ -1,10 +1,11 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
-
 /**
  * Staff passwords: scrypt (memory-hard KDF, in Node's standard library), encoded with its parameters so they can
  * be raised later without breaking existing hashes.
  */
+
+import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: object) => Promise<Buffer>;
 const N = 2 ** 15;
 const r = 8;

@@ -1,10 +1,11 @@
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '@/lib/generated/prisma/client';
-
 /**
  * One Prisma client per process, on a globalThis key in every environment: server.ts (not bundled by Next)
  * and the bundled route handlers would otherwise build two pools in one process.
  */
+
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '@/lib/generated/prisma/client';
+
 const globalKey = Symbol.for('callscope.prisma');
 type Holder = { [globalKey]?: { client: PrismaClient; url: string } };
 

@@ -1,14 +1,15 @@
+/**
+ * Applies prisma/migrations/<name>/migration.sql in order and records each in `_prisma_migrations` exactly as
+ * `prisma migrate deploy` does (same table, sha256 checksum of the file, same advisory lock), so an operator
+ * with the full Prisma CLI can switch to it at any time. We cannot ship Prisma's native schema engine here.
+ */
+
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { projectRoot } from '@/lib/server/paths';
 
-/**
- * Applies prisma/migrations/<name>/migration.sql in order and records each in `_prisma_migrations` exactly as
- * `prisma migrate deploy` does (same table, sha256 checksum of the file, same advisory lock), so an operator
- * with the full Prisma CLI can switch to it at any time. We cannot ship Prisma's native schema engine here.
- */
 export const MIGRATIONS_DIR = path.join(projectRoot(), 'prisma/migrations');
 
 // Prisma's own lock id (schema-engine: `pg_advisory_lock(72707369)`).

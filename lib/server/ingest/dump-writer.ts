@@ -1,10 +1,11 @@
-import { type FileHandle, open } from 'node:fs/promises';
-
 /**
  * Append-only writer for one live dump. Frames are queued in memory and written every FLUSH_MS; the file is
  * fdatasync'ed at least every SYNC_MS, so a frame reaches disk within one second of arrival without a syscall
  * per frame on the hot path.
  */
+
+import { type FileHandle, open } from 'node:fs/promises';
+
 const FLUSH_MS = 100;
 const SYNC_MS = 500;
 const EAGER_FLUSH_BYTES = 256 * 1024;

@@ -1,13 +1,14 @@
+/**
+ * Seed rule: a session ends after 30 minutes without events (each event resets the timer). Also recovers
+ * sessions a previous process left `live` (crash, kill -9): their dumps are closed and stored, so nothing is lost.
+ */
+
 import { existsSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import type { ServerContext } from '@/lib/server/context';
 import { endSession, findLiveSessions } from '@/lib/server/data/sessions';
 import { logger } from '@/lib/server/logger';
 
-/**
- * Seed rule: a session ends after 30 minutes without events (each event resets the timer). Also recovers
- * sessions a previous process left `live` (crash, kill -9): their dumps are closed and stored, so nothing is lost.
- */
 export const IDLE_CLOSE_CODE = 4000;
 const SWEEP_EVERY_MS = 15_000;
 

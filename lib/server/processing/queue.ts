@@ -1,15 +1,16 @@
-import { unfinishedSessions } from '@/lib/server/data/session-results';
-import type { DumpStore } from '@/lib/server/dump-store/dump-store';
-import { logger } from '@/lib/server/logger';
-import { processSession } from '@/lib/server/processing/process-session';
-import { stopAnalysisWorker } from '@/lib/server/processing/worker-pool';
-
 /**
  * Processing runs off the ingest path: one job at a time per process, deduplicated per session. Ended
  * sessions are processed once; live ones at most every LIVE_INTERVAL_MS. Decoding and analysis run in the one
  * analysis worker thread (worker-pool.ts), so a slow or hostile dump never blocks ingest; reading the dump and
  * storing the results run on the main thread (process-session.ts).
  */
+
+import { unfinishedSessions } from '@/lib/server/data/session-results';
+import type { DumpStore } from '@/lib/server/dump-store/dump-store';
+import { logger } from '@/lib/server/logger';
+import { processSession } from '@/lib/server/processing/process-session';
+import { stopAnalysisWorker } from '@/lib/server/processing/worker-pool';
+
 const LIVE_INTERVAL_MS = 5_000;
 
 export interface ProcessingQueue {

@@ -1,3 +1,8 @@
+/**
+ * One analysis worker thread, started on first use and restarted if it dies. Jobs are serialized by the
+ * processing queue, so one worker is enough and leaves the other core to ingest and the dashboard.
+ */
+
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -6,10 +11,6 @@ import { projectRoot } from '@/lib/server/paths';
 import type { SessionAnalyzerOptions } from '@/lib/stats/analyze/session-analyzer';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
 
-/**
- * One analysis worker thread, started on first use and restarted if it dies. Jobs are serialized by the
- * processing queue, so one worker is enough and leaves the other core to ingest and the dashboard.
- */
 const JOB_TIMEOUT_MS = 5 * 60_000;
 
 let worker: Worker | undefined;
