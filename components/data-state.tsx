@@ -3,29 +3,40 @@
 import type { ReactNode } from 'react';
 import { ApiClientError } from '@/lib/client/api-client';
 
+/** What DataState reads from a react-query result (query or infinite query). */
+export interface QueryLike {
+  isPending: boolean;
+  error: unknown;
+  refetch: () => unknown;
+}
+
+type Source =
+  /** A query: loading while pending, its error, and "Try again" refetches it. */
+  | { query: QueryLike; isLoading?: never; error?: never; onRetry?: never }
+  | { query?: never; isLoading: boolean; error: unknown; onRetry?: () => void };
+
 /**
  * Loading / error / empty in one consistent way. Renders `children` only when there is data to show.
  * `testId` lets tests wait for a section's state (`data-state="loading|error|empty|ready"`).
  */
 export function DataState({
-  isLoading,
-  error,
   isEmpty = false,
   empty,
   loadingLabel = 'Loading…',
-  onRetry,
   testId,
   children,
-}: {
-  isLoading: boolean;
-  error: unknown;
+  ...source
+}: Source & {
   isEmpty?: boolean;
   empty?: ReactNode;
   loadingLabel?: string;
-  onRetry?: () => void;
   testId?: string;
   children: ReactNode;
 }) {
+  const { query } = source;
+  const isLoading = query ? query.isPending : source.isLoading;
+  const error = query ? query.error : source.error;
+  const onRetry = query ? () => query.refetch() : source.onRetry;
   if (isLoading) {
     return (
       <div className="state state-loading" role="status" aria-live="polite" data-testid={testId} data-state="loading">
@@ -57,7 +68,7 @@ export function DataState({
   return <>{children}</>;
 }
 
-export function errorTitle(error: unknown): string {
+function errorTitle(error: unknown): string {
   if (error instanceof ApiClientError) {
     if (error.status === 401) return 'Your session has ended';
     if (error.status === 403) return 'Not allowed';

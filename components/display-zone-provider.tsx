@@ -13,13 +13,13 @@ import {
 const DisplayZoneContext = createContext<DisplayZone>(FALLBACK_ZONE);
 
 /** The browser's own zone and locale (what Intl uses when given none). */
-export function browserZone(): DisplayZone {
+function browserZone(): DisplayZone {
   const { locale, timeZone } = new Intl.DateTimeFormat().resolvedOptions();
   return { locale, timeZone };
 }
 
 /** Remembers the browser's zone for the server's next render (a year; not secret, not HttpOnly). */
-export function rememberBrowserZone(): DisplayZone {
+function rememberBrowserZone(): DisplayZone {
   const zone = browserZone();
   const secure = window.location.protocol === 'https:' ? '; Secure' : '';
   // biome-ignore lint/suspicious/noDocumentCookie: one plain cookie, set where the Cookie Store API is not available everywhere yet

@@ -1,8 +1,9 @@
 import Link from 'next/link';
+import { DataTable } from '@/components/data-table';
+import { useTimeFormat } from '@/components/display-zone-provider';
 import { IssueBadge, LiveBadge, QualityBadge } from '@/components/ui/badges';
 import { formatDuration, shortId } from '@/lib/client/format';
 import type { SessionListItem } from '@/lib/client/types';
-import { useTimeFormat } from '@/components/display-zone-provider';
 
 const MAX_BADGES = 3;
 
@@ -20,93 +21,101 @@ export function SessionTable({
   showConference?: boolean;
   testId?: string;
 }) {
+  return (
+    <DataTable
+      testId={testId}
+      caption={caption}
+      columns={[
+        'Start',
+        'Duration',
+        showUser && 'User',
+        showConference && 'Conference',
+        { label: 'Participants', className: 'num' },
+        'Client',
+        'Quality',
+        'Issues',
+        { label: 'Open', srOnly: true },
+      ]}
+    >
+      {sessions.map((s) => (
+        <SessionRow key={s.id} session={s} showUser={showUser} showConference={showConference} />
+      ))}
+    </DataTable>
+  );
+}
+
+function SessionRow({
+  session: s,
+  showUser,
+  showConference,
+}: {
+  session: SessionListItem;
+  showUser: boolean;
+  showConference: boolean;
+}) {
   const { formatDateTime } = useTimeFormat();
   return (
-    <div className="table-wrap">
-      <table className="table" data-testid={testId}>
-        {caption ? <caption className="sr-only">{caption}</caption> : null}
-        <thead>
-          <tr>
-            <th scope="col">Start</th>
-            <th scope="col">Duration</th>
-            {showUser ? <th scope="col">User</th> : null}
-            {showConference ? <th scope="col">Conference</th> : null}
-            <th scope="col" className="num">
-              Participants
-            </th>
-            <th scope="col">Client</th>
-            <th scope="col">Quality</th>
-            <th scope="col">Issues</th>
-            <th scope="col">
-              <span className="sr-only">Open</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {sessions.map((s) => (
-            <tr key={s.id} data-testid="result-row" data-session-id={s.id}>
-              <td>
-                <span className="nowrap">{formatDateTime(s.start)}</span> {s.live ? <LiveBadge /> : null}
-              </td>
-              <td className="nowrap">{formatDuration(s.durationMs ?? (s.start != null ? (s.end ?? Date.now()) - s.start : null))}</td>
-              {showUser ? (
-                <td>
-                  {s.user ? (
-                    <Link href={`/users/${encodeURIComponent(s.user)}`} title={s.user}>
-                      {s.user}
-                    </Link>
-                  ) : (
-                    <span className="muted">—</span>
-                  )}
-                </td>
-              ) : null}
-              {showConference ? (
-                <td>
-                  {s.conference ? (
-                    <Link
-                      href={`/conferences/${encodeURIComponent(s.conference)}`}
-                      title={s.conference}
-                      data-testid="conference-link"
-                    >
-                      {s.conference}
-                    </Link>
-                  ) : (
-                    <span className="muted">—</span>
-                  )}
-                </td>
-              ) : null}
-              <td className="num" data-testid="participants">
-                {s.participants ?? '—'}
-              </td>
-              <td className="small">{[s.browser, s.os].filter(Boolean).join(' · ') || <span className="muted">—</span>}</td>
-              <td>
-                <QualityBadge quality={s.quality} />
-              </td>
-              <td>
-                <div className="badges">
-                  {s.issueTypes.slice(0, MAX_BADGES).map((t) => (
-                    <IssueBadge key={t} type={t} />
-                  ))}
-                  {s.issueTypes.length > MAX_BADGES ? (
-                    <span className="badge muted">+{s.issueTypes.length - MAX_BADGES}</span>
-                  ) : null}
-                  {s.issueTypes.length === 0 ? <span className="muted small">None</span> : null}
-                </div>
-              </td>
-              <td>
-                <Link
-                  className="btn btn-small"
-                  href={`/sessions/${encodeURIComponent(s.id)}`}
-                  aria-label={`Open session ${s.session ?? s.id}`}
-                  title={s.session ?? s.id}
-                >
-                  Session {shortId(s.session ?? s.id)}
-                </Link>
-              </td>
-            </tr>
+    <tr data-testid="result-row" data-session-id={s.id}>
+      <td>
+        <span className="nowrap">{formatDateTime(s.start)}</span> {s.live ? <LiveBadge /> : null}
+      </td>
+      <td className="nowrap">
+        {formatDuration(s.durationMs ?? (s.start != null ? (s.end ?? Date.now()) - s.start : null))}
+      </td>
+      {showUser ? (
+        <td>
+          {s.user ? (
+            <Link href={`/users/${encodeURIComponent(s.user)}`} title={s.user}>
+              {s.user}
+            </Link>
+          ) : (
+            <span className="muted">—</span>
+          )}
+        </td>
+      ) : null}
+      {showConference ? (
+        <td>
+          {s.conference ? (
+            <Link
+              href={`/conferences/${encodeURIComponent(s.conference)}`}
+              title={s.conference}
+              data-testid="conference-link"
+            >
+              {s.conference}
+            </Link>
+          ) : (
+            <span className="muted">—</span>
+          )}
+        </td>
+      ) : null}
+      <td className="num" data-testid="participants">
+        {s.participants ?? '—'}
+      </td>
+      <td className="small">{[s.browser, s.os].filter(Boolean).join(' · ') || <span className="muted">—</span>}</td>
+      <td>
+        <QualityBadge quality={s.quality} />
+      </td>
+      <td>
+        <div className="badges">
+          {s.issueTypes.slice(0, MAX_BADGES).map((t) => (
+            <IssueBadge key={t} type={t} />
           ))}
-        </tbody>
-      </table>
-    </div>
+          {s.issueTypes.length > MAX_BADGES ? (
+            <span className="badge muted">+{s.issueTypes.length - MAX_BADGES}</span>
+          ) : null}
+          {s.issueTypes.length === 0 ? <span className="muted small">None</span> : null}
+        </div>
+      </td>
+      <td>
+        <Link
+          className="btn btn-small"
+          href={`/sessions/${encodeURIComponent(s.id)}`}
+          aria-label={`Open session ${s.session ?? s.id}`}
+          title={s.session ?? s.id}
+        >
+          Session {shortId(s.session ?? s.id)}
+        </Link>
+      </td>
+    </tr>
   );
 }

@@ -9,7 +9,7 @@ import { trackPanelSeriesRange } from '@/lib/client/query-keys';
 import type { TrackDto, TrackMetric, TrackSeries } from '@/lib/client/types';
 
 /** The per-track rows, in display order. Audio and video differ: video adds frame rate and resolution. */
-export const CHART_METRICS: { metric: TrackMetric; label: string; kinds: ('audio' | 'video')[] }[] = [
+const CHART_METRICS: { metric: TrackMetric; label: string; kinds: ('audio' | 'video')[] }[] = [
   { metric: 'bitrate', label: 'Bitrate', kinds: ['audio', 'video'] },
   { metric: 'packetLossPct', label: 'Packet loss', kinds: ['audio', 'video'] },
   { metric: 'jitterMs', label: 'Jitter', kinds: ['audio', 'video'] },
@@ -24,11 +24,19 @@ const fps = (v: number) => `${formatNumber(v)} fps`;
 const height = (v: number) => `${Math.round(v)}p`;
 const kbps = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : `${Math.round(v / 1000)}k`);
 
-export function seriesFor(metric: TrackMetric, direction: string): SeriesDef[] {
+function seriesFor(metric: TrackMetric, direction: string): SeriesDef[] {
   switch (metric) {
     case 'bitrate':
       // The encoder target is left out on purpose: it often sits far above the real rate and flattens the line.
-      return [{ key: 'bitrate', label: direction === 'outbound' ? 'Bitrate sent' : 'Bitrate received', color: METRIC_COLORS.bitrate, format: kbps, minTickStep: 1000 }];
+      return [
+        {
+          key: 'bitrate',
+          label: direction === 'outbound' ? 'Bitrate sent' : 'Bitrate received',
+          color: METRIC_COLORS.bitrate,
+          format: kbps,
+          minTickStep: 1000,
+        },
+      ];
     case 'packetLossPct':
       return [{ key: metric, label: 'Packet loss', color: METRIC_COLORS.packetLossPct, format: pct }];
     case 'jitterMs':
@@ -38,14 +46,16 @@ export function seriesFor(metric: TrackMetric, direction: string): SeriesDef[] {
     case 'framesPerSecond':
       return [{ key: metric, label: 'Frame rate', color: METRIC_COLORS.framesPerSecond, format: fps, minTickStep: 1 }];
     case 'frameHeight':
-      return [{ key: metric, label: 'Resolution (height)', color: METRIC_COLORS.frameHeight, format: height, minTickStep: 1 }];
+      return [
+        { key: metric, label: 'Resolution (height)', color: METRIC_COLORS.frameHeight, format: height, minTickStep: 1 },
+      ];
     default:
       return [{ key: metric, label: metric, color: '#495057' }];
   }
 }
 
 /** Columnar series → chart rows holding only the given keys (pure). */
-export function toRows(series: TrackSeries | undefined, keys: string[]): ChartRow[] {
+function toRows(series: TrackSeries | undefined, keys: string[]): ChartRow[] {
   if (!series) return [];
   const columns = keys.map((k) => [k, series.values[k as TrackMetric]] as const);
   return series.t.map((t, i) => {
@@ -55,7 +65,7 @@ export function toRows(series: TrackSeries | undefined, keys: string[]): ChartRo
   });
 }
 
-export function trackTitle(track: Pick<TrackDto, 'kind' | 'direction' | 'isScreen' | 'label'>): string {
+function trackTitle(track: Pick<TrackDto, 'kind' | 'direction' | 'isScreen' | 'label'>): string {
   const what = track.kind === 'audio' ? 'Microphone' : track.isScreen ? 'Screen share' : 'Camera';
   const dir = track.direction === 'outbound' ? 'sent' : 'received';
   return `${what} (${track.kind}, ${dir})`;
@@ -113,12 +123,15 @@ function useNearViewport(lazy: boolean) {
       setNear(true);
       return;
     }
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) {
-        setNear(true);
-        observer.disconnect();
-      }
-    }, { rootMargin: '600px 0px' });
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) {
+          setNear(true);
+          observer.disconnect();
+        }
+      },
+      { rootMargin: '600px 0px' },
+    );
     observer.observe(el);
     return () => observer.disconnect();
   }, [near]);
@@ -128,7 +141,16 @@ function useNearViewport(lazy: boolean) {
 /** A chart's title line above its plot (px), for the placeholder's height. */
 const CHART_TITLE_HEIGHT = 16;
 
-function TrackPanelImpl({ track, domain, range, syncId, peer, onRangeSelect, lazy = false, chartHeight = 90 }: TrackPanelProps) {
+function TrackPanelImpl({
+  track,
+  domain,
+  range,
+  syncId,
+  peer,
+  onRangeSelect,
+  lazy = false,
+  chartHeight = 90,
+}: TrackPanelProps) {
   // Big conferences fetch a track's series only when it scrolls near (keeps the first load small).
   const { ref, near } = useNearViewport(lazy);
   const { data, isLoading, error } = useTrackSeries(
@@ -142,7 +164,10 @@ function TrackPanelImpl({ track, domain, range, syncId, peer, onRangeSelect, laz
     const out: Record<string, ChartRow[]> = {};
     for (const m of metrics) {
       const defs = seriesFor(m.metric, track.direction);
-      out[m.metric] = toRows(data, defs.map((d) => d.key));
+      out[m.metric] = toRows(
+        data,
+        defs.map((d) => d.key),
+      );
     }
     return out;
   }, [data, metrics, track.direction]);

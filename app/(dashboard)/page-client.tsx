@@ -4,6 +4,8 @@ import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { type FormEvent, useMemo, useState } from 'react';
 import { DataState } from '@/components/data-state';
+import { Field, Select, SuggestField } from '@/components/form-fields';
+import { Pager } from '@/components/pager';
 import { SessionTable } from '@/components/session-table';
 import { ISSUE_TYPES, issueLabel } from '@/lib/client/format';
 import { useSearch } from '@/lib/client/hooks/use-search';
@@ -19,6 +21,7 @@ const RANGES = [
 type RangeValue = (typeof RANGES)[number]['value'];
 const DEFAULT_RANGE: RangeValue = 'all';
 
+const ISSUE_OPTIONS = ISSUE_TYPES.map((t) => ({ value: t, label: issueLabel(t) }));
 const BROWSERS = ['Chrome', 'Firefox', 'Safari', 'Microsoft Edge', 'Opera', 'Electron'];
 const SYSTEMS = ['Windows', 'macOS', 'Linux', 'Android', 'iOS', 'Chrome OS'];
 
@@ -100,12 +103,31 @@ function KindHint({ kind, q }: { kind: string; q: string }) {
   return null;
 }
 
+/** Search: the form (state in the URL, so a search can be shared and Back works), the kind hint, the results. */
 export function SearchPageClient() {
-  const router = useRouter();
-  const pathname = usePathname() ?? '/';
   const params = useSearchParams();
   const urlKey = params.toString();
   const { filters, range } = useMemo(() => filtersFromUrl(new URLSearchParams(urlKey)), [urlKey]);
+  const query = useSearch(filters);
+  const kind = query.data?.pages[0]?.kind ?? 'any';
+
+  return (
+    <section className="page" aria-labelledby="search-title">
+      <div className="page-head">
+        <h1 id="search-title">Find a call</h1>
+        <p className="muted">Search by user id, conference (room) id or session id. Prefixes work.</p>
+      </div>
+      <SearchForm urlKey={urlKey} filters={filters} range={range} />
+      {filters.q ? <KindHint kind={kind} q={filters.q} /> : null}
+      <SearchResults query={query} q={filters.q} />
+    </section>
+  );
+}
+
+/** The form; submitting writes the filters to the URL. */
+function SearchForm({ urlKey, filters, range }: { urlKey: string; filters: SearchFilters; range: RangeValue }) {
+  const router = useRouter();
+  const pathname = usePathname() ?? '/';
   const [rangeDraft, setRangeDraft] = useState<RangeValue>(range);
   const [formKey, setFormKey] = useState(urlKey);
   if (formKey !== urlKey) {
@@ -113,11 +135,6 @@ export function SearchPageClient() {
     setFormKey(urlKey);
     setRangeDraft(range);
   }
-
-  const query = useSearch(filters);
-  const pages = query.data?.pages ?? [];
-  const sessions = pages.flatMap((p) => p.sessions);
-  const kind = pages[0]?.kind ?? 'any';
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -142,13 +159,7 @@ export function SearchPageClient() {
   }
 
   return (
-    <section className="page" aria-labelledby="search-title">
-      <div className="page-head">
-        <h1 id="search-title">Find a call</h1>
-        <p className="muted">Search by user id, conference (room) id or session id. Prefixes work.</p>
-      </div>
-
-      <search>
+    <search>
       <form key={formKey} className="search-form panel" onSubmit={onSubmit} data-testid="search-form">
         <div className="search-main">
           <label className="sr-only" htmlFor="search-q">
@@ -168,107 +179,109 @@ export function SearchPageClient() {
             Search
           </button>
         </div>
-        <div className="search-filters">
-          <label className="field inline">
-            <span>Time range</span>
-            <select
-              name="range"
-              value={rangeDraft}
-              onChange={(e) => setRangeDraft(e.target.value as RangeValue)}
-              data-testid="search-range"
-            >
-              {RANGES.map((r) => (
-                <option key={r.value} value={r.value}>
-                  {r.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          {rangeDraft === 'custom' ? (
-            <>
-              <label className="field inline">
-                <span>From</span>
-                <input type="datetime-local" name="from" defaultValue={toLocalInput(filters.from)} />
-              </label>
-              <label className="field inline">
-                <span>To</span>
-                <input type="datetime-local" name="to" defaultValue={toLocalInput(filters.to)} />
-              </label>
-            </>
-          ) : null}
-          <label className="field inline">
-            <span>Issue</span>
-            <select name="issue" defaultValue={filters.issue ?? ''} data-testid="search-issue">
-              <option value="">Any</option>
-              {ISSUE_TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {issueLabel(t)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field inline">
-            <span>Browser</span>
-            <input name="browser" list="browser-options" defaultValue={filters.browser ?? ''} placeholder="Any" size={12} />
-          </label>
-          <datalist id="browser-options">
-            {BROWSERS.map((b) => (
-              <option key={b} value={b} />
-            ))}
-          </datalist>
-          <label className="field inline">
-            <span>OS</span>
-            <input name="os" list="os-options" defaultValue={filters.os ?? ''} placeholder="Any" size={10} />
-          </label>
-          <datalist id="os-options">
-            {SYSTEMS.map((o) => (
-              <option key={o} value={o} />
-            ))}
-          </datalist>
-        </div>
+        <SearchFilterFields filters={filters} range={rangeDraft} onRange={setRangeDraft} />
       </form>
-      </search>
+    </search>
+  );
+}
 
-      {filters.q ? <KindHint kind={kind} q={filters.q} /> : null}
+/** The filters under the search box; From / To only for a custom range. */
+function SearchFilterFields({
+  filters,
+  range,
+  onRange,
+}: {
+  filters: SearchFilters;
+  range: RangeValue;
+  onRange: (range: RangeValue) => void;
+}) {
+  return (
+    <div className="search-filters">
+      <Field inline label="Time range">
+        <Select
+          name="range"
+          value={range}
+          onValue={(v) => onRange(v as RangeValue)}
+          options={RANGES}
+          data-testid="search-range"
+        />
+      </Field>
+      {range === 'custom' ? (
+        <>
+          <Field inline label="From">
+            <input type="datetime-local" name="from" defaultValue={toLocalInput(filters.from)} />
+          </Field>
+          <Field inline label="To">
+            <input type="datetime-local" name="to" defaultValue={toLocalInput(filters.to)} />
+          </Field>
+        </>
+      ) : null}
+      <Field inline label="Issue">
+        <Select
+          name="issue"
+          defaultValue={filters.issue ?? ''}
+          emptyLabel="Any"
+          options={ISSUE_OPTIONS}
+          data-testid="search-issue"
+        />
+      </Field>
+      <SuggestField
+        inline
+        label="Browser"
+        name="browser"
+        listId="browser-options"
+        suggestions={BROWSERS}
+        defaultValue={filters.browser ?? ''}
+        placeholder="Any"
+        size={12}
+      />
+      <SuggestField
+        inline
+        label="OS"
+        name="os"
+        listId="os-options"
+        suggestions={SYSTEMS}
+        defaultValue={filters.os ?? ''}
+        placeholder="Any"
+        size={10}
+      />
+    </div>
+  );
+}
 
-      <DataState
-        testId="search-results"
-        isLoading={query.isPending}
-        error={query.error}
-        onRetry={() => query.refetch()}
-        isEmpty={sessions.length === 0}
-        loadingLabel="Searching…"
-        empty={
-          <div data-testid="search-empty">
-            <strong>{filters.q ? `No sessions match “${filters.q}”.` : 'No sessions in this time range.'}</strong>
-            <p className="muted">
-              Try a longer time range, fewer filters, or a shorter prefix of the id. Sessions appear here as soon as a
-              client connects.
-            </p>
-          </div>
-        }
-      >
-        <div data-testid="search-results" data-state="ready">
-          <p className="muted small" aria-live="polite">
-            {sessions.length} session{sessions.length === 1 ? '' : 's'}
-            {query.hasNextPage ? ' (more available)' : ''}
+/** The matching sessions, a page at a time. */
+function SearchResults({ query, q }: { query: ReturnType<typeof useSearch>; q: string | undefined }) {
+  const sessions = query.data?.pages.flatMap((p) => p.sessions) ?? [];
+  return (
+    <DataState
+      testId="search-results"
+      query={query}
+      isEmpty={sessions.length === 0}
+      loadingLabel="Searching…"
+      empty={
+        <div data-testid="search-empty">
+          <strong>{q ? `No sessions match “${q}”.` : 'No sessions in this time range.'}</strong>
+          <p className="muted">
+            Try a longer time range, fewer filters, or a shorter prefix of the id. Sessions appear here as soon as a
+            client connects.
           </p>
-          <SessionTable sessions={sessions} caption="Matching sessions" />
-          {query.hasNextPage ? (
-            <div className="pager">
-              <button
-                type="button"
-                className="btn"
-                onClick={() => query.fetchNextPage()}
-                disabled={query.isFetchingNextPage}
-                data-testid="load-more"
-              >
-                {query.isFetchingNextPage ? 'Loading…' : 'Show more'}
-              </button>
-            </div>
-          ) : null}
         </div>
-      </DataState>
-    </section>
+      }
+    >
+      <div data-testid="search-results" data-state="ready">
+        <p className="muted small" aria-live="polite">
+          {sessions.length} session{sessions.length === 1 ? '' : 's'}
+          {query.hasNextPage ? ' (more available)' : ''}
+        </p>
+        <SessionTable sessions={sessions} caption="Matching sessions" />
+        <Pager
+          hasMore={query.hasNextPage}
+          isLoading={query.isFetchingNextPage}
+          onMore={() => query.fetchNextPage()}
+          label="Show more"
+          testId="load-more"
+        />
+      </div>
+    </DataState>
   );
 }

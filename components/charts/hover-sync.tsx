@@ -34,7 +34,7 @@ export function setHoverTime(syncId: string, time: number | null): void {
   for (const listener of store.listeners) listener();
 }
 
-export function useHoverTime(syncId: string): number | null {
+function useHoverTime(syncId: string): number | null {
   const store = storeFor(syncId);
   return useSyncExternalStore(
     (onChange) => {

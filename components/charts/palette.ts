@@ -1,6 +1,4 @@
-/** Chart colours: one per series slot, readable on white, distinguishable for common colour-vision deficiencies. */
-export const PALETTE = ['#2f6fed', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#0b7285', '#e67700', '#495057'];
-
+/** Chart colours, one per metric: readable on white, distinguishable for common colour-vision deficiencies. */
 export const METRIC_COLORS: Record<string, string> = {
   bitrate: '#2f6fed',
   targetBitrate: '#9bb6f5',

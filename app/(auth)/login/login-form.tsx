@@ -4,13 +4,16 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { signIn } from 'next-auth/react';
 import { type FormEvent, useState } from 'react';
+import { Field, FormError } from '@/components/form-fields';
 
 function signInError(code: string | null | undefined): string {
   if (!code) return 'Sign-in failed. Try again.';
   if (code === 'CredentialsSignin') return 'Wrong email or password.';
   if (/too many/i.test(code)) return code;
-  if (code === 'AccessDenied') return 'This account may not sign in: no Callscope staff account has its email, or it is disabled.';
-  if (code === 'OAuthSignin' || code === 'OAuthCallback') return 'Single sign-on failed. Try again or ask an administrator.';
+  if (code === 'AccessDenied')
+    return 'This account may not sign in: no Callscope staff account has its email, or it is disabled.';
+  if (code === 'OAuthSignin' || code === 'OAuthCallback')
+    return 'Single sign-on failed. Try again or ask an administrator.';
   return `Sign-in failed: ${code}`;
 }
 
@@ -62,19 +65,13 @@ export function LoginForm({
         </p>
       ) : null}
       <form onSubmit={onSubmit} className="form" aria-describedby={error ? 'login-error' : undefined}>
-        <label className="field">
-          <span>Email</span>
+        <Field label="Email">
           <input name="email" type="email" autoComplete="username" required />
-        </label>
-        <label className="field">
-          <span>Password</span>
+        </Field>
+        <Field label="Password">
           <input name="password" type="password" autoComplete="current-password" required />
-        </label>
-        {error ? (
-          <p id="login-error" className="form-error" role="alert" data-testid="login-error">
-            {error}
-          </p>
-        ) : null}
+        </Field>
+        <FormError error={error} id="login-error" testId="login-error" />
         <button type="submit" className="btn btn-primary" disabled={pending}>
           {pending ? 'Signing in…' : 'Sign in'}
         </button>

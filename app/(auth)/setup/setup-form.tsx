@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { signIn } from 'next-auth/react';
 import { type FormEvent, useState } from 'react';
+import { Field, FormError } from '@/components/form-fields';
 import { ApiClientError, apiPost } from '@/lib/client/api-client';
 
 export function SetupForm() {
@@ -43,27 +44,19 @@ export function SetupForm() {
       <h1>Create the first administrator</h1>
       <p className="muted small">This page works only once, while no staff account exists.</p>
       <form onSubmit={onSubmit} className="form">
-        <label className="field">
-          <span>Name</span>
+        <Field label="Name">
           <input name="name" autoComplete="name" />
-        </label>
-        <label className="field">
-          <span>Email</span>
+        </Field>
+        <Field label="Email">
           <input name="email" type="email" autoComplete="username" required />
-        </label>
-        <label className="field">
-          <span>Password (at least 10 characters)</span>
+        </Field>
+        <Field label="Password (at least 10 characters)">
           <input name="password" type="password" autoComplete="new-password" minLength={10} required />
-        </label>
-        <label className="field">
-          <span>Repeat password</span>
+        </Field>
+        <Field label="Repeat password">
           <input name="confirm" type="password" autoComplete="new-password" minLength={10} required />
-        </label>
-        {error ? (
-          <p className="form-error" role="alert" data-testid="setup-error">
-            {error}
-          </p>
-        ) : null}
+        </Field>
+        <FormError error={error} testId="setup-error" />
         <button type="submit" className="btn btn-primary" disabled={pending}>
           {pending ? 'Creating…' : 'Create administrator'}
         </button>

@@ -2,10 +2,10 @@
 
 import Link from 'next/link';
 import { DataState } from '@/components/data-state';
+import { useTimeFormat } from '@/components/display-zone-provider';
 import { IssueBadge, LiveBadge, QualityBadge } from '@/components/ui/badges';
 import { formatDuration } from '@/lib/client/format';
 import { LIVE_POLL_MS, useLive } from '@/lib/client/hooks/use-live';
-import { useTimeFormat } from '@/components/display-zone-provider';
 
 export function LivePageClient() {
   const { formatTime } = useTimeFormat();
@@ -18,8 +18,8 @@ export function LivePageClient() {
         <div>
           <h1 id="live-title">Live calls</h1>
           <p className="muted" aria-live="polite" data-testid="live-summary">
-            {conferences.length} conference{conferences.length === 1 ? '' : 's'} · {sessions} session{sessions === 1 ? '' : 's'} in
-            progress
+            {conferences.length} conference{conferences.length === 1 ? '' : 's'} · {sessions} session
+            {sessions === 1 ? '' : 's'} in progress
           </p>
         </div>
         <p className="small muted" data-testid="live-updated">
@@ -29,9 +29,7 @@ export function LivePageClient() {
       </div>
       <DataState
         testId="live-state"
-        isLoading={query.isPending}
-        error={query.error}
-        onRetry={() => query.refetch()}
+        query={query}
         isEmpty={conferences.length === 0}
         empty={
           <div data-testid="live-empty">
@@ -44,10 +42,19 @@ export function LivePageClient() {
           {conferences.map((c) => {
             const isRoom = c.name != null && !c.name.startsWith('(no conference)');
             return (
-              <article key={c.name ?? c.sessions[0]?.id} className="panel live-card" data-testid="live-conference" data-conference={c.name ?? ''}>
+              <article
+                key={c.name ?? c.sessions[0]?.id}
+                className="panel live-card"
+                data-testid="live-conference"
+                data-conference={c.name ?? ''}
+              >
                 <header className="live-card-head">
                   <h2>
-                    {isRoom ? <Link href={`/conferences/${encodeURIComponent(c.name as string)}`}>{c.name}</Link> : 'No conference id'}
+                    {isRoom ? (
+                      <Link href={`/conferences/${encodeURIComponent(c.name as string)}`}>{c.name}</Link>
+                    ) : (
+                      'No conference id'
+                    )}
                   </h2>
                   <LiveBadge />
                   <span className="muted small">

@@ -1,6 +1,7 @@
 'use client';
 
 import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { FormError } from '@/components/form-fields';
 
 /**
  * A modal confirmation on the native <dialog>: focus moves to its first control and stays inside, Escape cancels,
@@ -26,7 +27,8 @@ export function ConfirmDialog({
   busy?: boolean;
   /** e.g. while a required field in the dialog is empty. */
   confirmDisabled?: boolean;
-  error?: string | null;
+  /** The failed confirmation's error (a mutation's), shown above the buttons. */
+  error?: unknown;
   onConfirm: () => void;
   onCancel: () => void;
 }) {
@@ -61,11 +63,7 @@ export function ConfirmDialog({
           <div className="dialog-body">
             <h2 id={titleId}>{title}</h2>
             {children}
-            {error ? (
-              <p className="form-error" role="alert">
-                {error}
-              </p>
-            ) : null}
+            <FormError error={error} />
           </div>
           <div className="dialog-actions">
             <button type="button" className="btn" onClick={onCancel} disabled={busy} data-testid="cancel">

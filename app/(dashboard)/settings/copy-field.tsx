@@ -1,6 +1,7 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
+import { useRef } from 'react';
+import { useTransientState } from '@/lib/client/hooks/use-transient-state';
 
 async function copyText(text: string, fallbackNode: HTMLElement | null): Promise<boolean> {
   try {
@@ -40,17 +41,11 @@ export function CopyField({
   copyTestId?: string;
   multiline?: boolean;
 }) {
-  const [status, setStatus] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const [status, setStatus] = useTransientState<'idle' | 'copied' | 'failed'>('idle', 2500);
   const valueRef = useRef<HTMLElement | null>(null);
   const setValueNode = (node: HTMLElement | null) => {
     valueRef.current = node;
   };
-  useEffect(() => {
-    if (status === 'idle') return;
-    const t = setTimeout(() => setStatus('idle'), 2500);
-    return () => clearTimeout(t);
-  }, [status]);
-
   return (
     <div className="copy-wrap">
       <div className="copy-field">

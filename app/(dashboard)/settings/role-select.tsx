@@ -1,6 +1,7 @@
 'use client';
 
 import type { SelectHTMLAttributes } from 'react';
+import { Select } from '@/components/form-fields';
 import type { Role } from '@/lib/shared/roles';
 import { ROLE_OPTIONS } from './settings-format';
 
@@ -9,14 +10,9 @@ export function RoleSelect({
   value,
   onRoleChange,
   ...rest
-}: { value: Role; onRoleChange: (role: Role) => void } & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'value' | 'onChange'>) {
-  return (
-    <select value={value} onChange={(e) => onRoleChange(e.target.value as Role)} {...rest}>
-      {ROLE_OPTIONS.map((r) => (
-        <option key={r} value={r}>
-          {r}
-        </option>
-      ))}
-    </select>
-  );
+}: { value: Role; onRoleChange: (role: Role) => void } & Omit<
+  SelectHTMLAttributes<HTMLSelectElement>,
+  'value' | 'onChange'
+>) {
+  return <Select value={value} onValue={(v) => onRoleChange(v as Role)} options={ROLE_OPTIONS} {...rest} />;
 }

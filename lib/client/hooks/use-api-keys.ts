@@ -1,12 +1,12 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { apiGet, apiRequest } from '@/lib/client/api-client';
 import { queryKeys } from '@/lib/client/query-keys';
 import type { ApiKeyDto, ApiKeyInput, NewApiKeyResponse } from '@/lib/schemas/settings';
+import { useSettingsRefresh } from './use-settings-refresh';
 
 const PATH = '/api/v1/settings/api-keys';
-const AUDIT_PREFIX = ['settings', 'audit'] as const;
 
 export function useApiKeys() {
   return useQuery({
@@ -17,23 +17,17 @@ export function useApiKeys() {
 
 /** The answer's full key is shown once: keep it in component state only. */
 export function useCreateApiKey() {
-  const client = useQueryClient();
+  const refresh = useSettingsRefresh(queryKeys.settings.apiKeys);
   return useMutation({
     mutationFn: (input: ApiKeyInput) => apiRequest<NewApiKeyResponse>('POST', PATH, { body: input }),
-    onSettled: () => {
-      client.invalidateQueries({ queryKey: queryKeys.settings.apiKeys });
-      client.invalidateQueries({ queryKey: AUDIT_PREFIX });
-    },
+    onSettled: () => void refresh(),
   });
 }
 
 export function useRevokeApiKey() {
-  const client = useQueryClient();
+  const refresh = useSettingsRefresh(queryKeys.settings.apiKeys);
   return useMutation({
     mutationFn: (id: string) => apiRequest<{ apiKey: ApiKeyDto }>('DELETE', `${PATH}/${encodeURIComponent(id)}`),
-    onSettled: () => {
-      client.invalidateQueries({ queryKey: queryKeys.settings.apiKeys });
-      client.invalidateQueries({ queryKey: AUDIT_PREFIX });
-    },
+    onSettled: () => void refresh(),
   });
 }

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiGet, apiRequest } from '@/lib/client/api-client';
 import { queryKeys } from '@/lib/client/query-keys';
 import type { RetentionDto, RetentionInput } from '@/lib/schemas/settings';
+import { useSettingsRefresh } from './use-settings-refresh';
 
 const PATH = '/api/v1/settings/retention';
 
@@ -16,9 +17,11 @@ export function useRetention() {
 
 export function useSetRetention() {
   const client = useQueryClient();
+  // The answer is the new setting: no refetch of it, only of the audit log.
+  const refreshAudit = useSettingsRefresh();
   return useMutation({
     mutationFn: (input: RetentionInput) => apiRequest<{ retention: RetentionDto }>('PUT', PATH, { body: input }),
     onSuccess: (data) => client.setQueryData(queryKeys.settings.retention, data),
-    onSettled: () => client.invalidateQueries({ queryKey: ['settings', 'audit'] }),
+    onSettled: () => refreshAudit(),
   });
 }

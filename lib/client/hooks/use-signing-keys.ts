@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { apiGet, apiRequest } from '@/lib/client/api-client';
 import { queryKeys } from '@/lib/client/query-keys';
 import type {
@@ -11,9 +11,9 @@ import type {
   SigningKeyInput,
   SigningKeysResponse,
 } from '@/lib/schemas/settings';
+import { useSettingsRefresh } from './use-settings-refresh';
 
 const PATH = '/api/v1/settings/keys';
-const AUDIT_PREFIX = ['settings', 'audit'] as const;
 
 export function useSigningKeys() {
   return useQuery({
@@ -29,12 +29,7 @@ export function useSigningKeys() {
  * page never shows a new secret beside the old list (the rotation e2e test caught that once).
  */
 function useRefreshKeys() {
-  const client = useQueryClient();
-  return () =>
-    Promise.all([
-      client.invalidateQueries({ queryKey: queryKeys.settings.signingKeys }),
-      client.invalidateQueries({ queryKey: AUDIT_PREFIX }),
-    ]);
+  return useSettingsRefresh(queryKeys.settings.signingKeys);
 }
 
 /** Create the first key or rotate. The answer's secret is shown once: keep it in component state only. */

@@ -1,12 +1,12 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { apiGet, apiRequest } from '@/lib/client/api-client';
 import { queryKeys } from '@/lib/client/query-keys';
 import type { CreateStaffInput, StaffAccountDto, UpdateStaffInput } from '@/lib/schemas/settings';
+import { useSettingsRefresh } from './use-settings-refresh';
 
 const PATH = '/api/v1/settings/staff';
-const AUDIT_PREFIX = ['settings', 'audit'] as const;
 
 export function useStaffAccounts() {
   return useQuery({
@@ -16,24 +16,18 @@ export function useStaffAccounts() {
 }
 
 export function useCreateStaff() {
-  const client = useQueryClient();
+  const refresh = useSettingsRefresh(queryKeys.settings.staff);
   return useMutation({
     mutationFn: (input: CreateStaffInput) => apiRequest<{ staff: StaffAccountDto }>('POST', PATH, { body: input }),
-    onSettled: () => {
-      client.invalidateQueries({ queryKey: queryKeys.settings.staff });
-      client.invalidateQueries({ queryKey: AUDIT_PREFIX });
-    },
+    onSettled: () => void refresh(),
   });
 }
 
 export function useUpdateStaff() {
-  const client = useQueryClient();
+  const refresh = useSettingsRefresh(queryKeys.settings.staff);
   return useMutation({
     mutationFn: ({ id, ...patch }: UpdateStaffInput & { id: string }) =>
       apiRequest<{ staff: StaffAccountDto }>('PATCH', `${PATH}/${encodeURIComponent(id)}`, { body: patch }),
-    onSettled: () => {
-      client.invalidateQueries({ queryKey: queryKeys.settings.staff });
-      client.invalidateQueries({ queryKey: AUDIT_PREFIX });
-    },
+    onSettled: () => void refresh(),
   });
 }

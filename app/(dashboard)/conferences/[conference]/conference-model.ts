@@ -10,7 +10,7 @@ export function participantName(p: { user: string | null }): string {
   return displayName(p.user);
 }
 
-export function trackIndex(detail: ConferenceDetail): Map<string, { track: TrackDto; participant: Participant }> {
+function trackIndex(detail: ConferenceDetail): Map<string, { track: TrackDto; participant: Participant }> {
   const map = new Map<string, { track: TrackDto; participant: Participant }>();
   for (const participant of detail.participants) {
     for (const s of participant.sessions) {
@@ -20,7 +20,7 @@ export function trackIndex(detail: ConferenceDetail): Map<string, { track: Track
   return map;
 }
 
-export function sessionOwner(detail: ConferenceDetail): Map<string, Participant> {
+function sessionOwner(detail: ConferenceDetail): Map<string, Participant> {
   const map = new Map<string, Participant>();
   for (const p of detail.participants) for (const s of p.sessions) map.set(s.id, p);
   return map;
@@ -49,17 +49,18 @@ export function fullDomain(detail: ConferenceDetail, now = Date.now()): [number,
   return [from, to];
 }
 
-export function kindWord(kind: string | undefined, isScreen: boolean | undefined): string {
+function kindWord(kind: string | undefined, isScreen: boolean | undefined): string {
   if (kind === 'audio') return 'audio';
   return isScreen ? 'screen share' : 'video';
 }
 
-export function pairVerdicts(pair: ConferencePair): { fault: string; text: string; start?: number; end?: number }[] {
-  if (pair.verdicts?.length) {
-    return pair.verdicts.map((v: FaultVerdict) => ({ fault: v.location, text: v.message, start: v.start, end: v.end }));
-  }
-  if (pair.verdict) return [{ fault: pair.verdict.fault, text: pair.verdict.text }];
-  return [];
+function pairVerdicts(pair: ConferencePair): { fault: string; text: string; start?: number; end?: number }[] {
+  return (pair.verdicts ?? []).map((v: FaultVerdict) => ({
+    fault: v.location,
+    text: v.message,
+    start: v.start,
+    end: v.end,
+  }));
 }
 
 export interface DescribedPair {
@@ -118,8 +119,10 @@ export const TRACK_GROUPS = [
 ] as const;
 
 /** A participant's tracks in the order their column shows them (by TRACK_GROUPS, then session). */
-export function columnTracks(p: Participant): TrackDto[] {
-  return TRACK_GROUPS.flatMap((g) => p.sessions.flatMap((s) => s.tracks.filter((t) => t.direction === g.direction && t.kind === g.kind)));
+function columnTracks(p: Participant): TrackDto[] {
+  return TRACK_GROUPS.flatMap((g) =>
+    p.sessions.flatMap((s) => s.tracks.filter((t) => t.direction === g.direction && t.kind === g.kind)),
+  );
 }
 
 /** The track at the top of each of the first `columns` participant columns: what the first screen shows. */
@@ -127,15 +130,5 @@ export function firstScreenTracks(detail: ConferenceDetail, columns: number): Tr
   return detail.participants.slice(0, columns).flatMap((p) => columnTracks(p).slice(0, 1));
 }
 
-function numberParam(v: string | null): number | undefined {
-  if (!v) return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/** The zoomed range from the URL's `from` / `to` (epoch ms), or undefined for the whole call. */
-export function zoomRange(from: string | null, to: string | null): { from: number; to: number } | undefined {
-  const f = numberParam(from);
-  const t = numberParam(to);
-  return f != null && t != null && t > f ? { from: f, to: t } : undefined;
-}
+// The page's server component reads the zoomed range here too; the parsing itself lives with the zoom rules.
+export { zoomRange } from '@/lib/client/zoom-range';

@@ -57,12 +57,15 @@ export function PairsList({ pairs, onZoom }: { pairs: DescribedPair[]; onZoom: (
                 </strong>
                 {p.pair.outbound ? (
                   <span className="badge muted" title="How the received track was matched to the sent one">
-                    matched by {p.pair.method === 'ssrc' ? 'SSRC' : p.pair.method === 'msid' ? 'track id (msid)' : 'unknown'}
+                    matched by{' '}
+                    {p.pair.method === 'ssrc' ? 'SSRC' : p.pair.method === 'msid' ? 'track id (msid)' : 'unknown'}
                   </span>
                 ) : (
                   <span className="badge severity-warning">sender not found</span>
                 )}
-                {p.verdicts.length === 0 && p.pair.outbound ? <span className="badge quality-good">delivered fine</span> : null}
+                {p.verdicts.length === 0 && p.pair.outbound ? (
+                  <span className="badge quality-good">delivered fine</span>
+                ) : null}
               </div>
               {c ? (
                 <p className="small muted">
@@ -83,7 +86,7 @@ export function PairsList({ pairs, onZoom }: { pairs: DescribedPair[]; onZoom: (
                         <button
                           type="button"
                           className="link-button small"
-                          onClick={() => onZoom(v.start as number, Math.max((v.end as number), (v.start as number) + 2000))}
+                          onClick={() => onZoom(v.start as number, v.end as number)}
                         >
                           {formatTime(v.start)}–{formatTime(v.end)} · zoom in
                         </button>
@@ -91,7 +94,9 @@ export function PairsList({ pairs, onZoom }: { pairs: DescribedPair[]; onZoom: (
                     </li>
                   ))}
                   {collapsed && p.verdicts.length > 1 ? (
-                    <li className="small muted">and {p.verdicts.length - 1} more period{p.verdicts.length > 2 ? 's' : ''}</li>
+                    <li className="small muted">
+                      and {p.verdicts.length - 1} more period{p.verdicts.length > 2 ? 's' : ''}
+                    </li>
                   ) : null}
                 </ul>
               ) : null}

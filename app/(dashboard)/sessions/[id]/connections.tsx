@@ -1,12 +1,15 @@
 'use client';
 
-import { formatBytes, formatDuration } from '@/lib/client/format';
-import type { ConnectionDto, SessionEvent } from '@/lib/client/types';
+import { useMemo } from 'react';
+import { DataTable } from '@/components/data-table';
 import { useTimeFormat } from '@/components/display-zone-provider';
+import { KvItem } from '@/components/kv-list';
+import { formatBytes, formatDuration } from '@/lib/client/format';
+import type { ConnectionDto, SessionDetail, SessionEvent } from '@/lib/client/types';
 
 type CandidateInfo = NonNullable<ConnectionDto['selectedPair']>['local'];
 
-export interface ParsedCandidate {
+interface ParsedCandidate {
   side: 'local' | 'remote';
   pc: string | null;
   time: number;
@@ -22,7 +25,7 @@ export interface ParsedCandidate {
 }
 
 /** `candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host tcptype active ...` → fields. */
-export function parseCandidate(raw: string): Omit<ParsedCandidate, 'side' | 'pc' | 'time'> | null {
+function parseCandidate(raw: string): Omit<ParsedCandidate, 'side' | 'pc' | 'time'> | null {
   const text = raw.replace(/^a=/, '').trim();
   const parts = text.split(/\s+/);
   if (parts.length < 8 || !parts[0].startsWith('candidate:')) return null;
@@ -52,7 +55,7 @@ function candidateText(value: unknown): string | null {
 }
 
 /** Local candidates from `onicecandidate`, remote ones from `addIceCandidate`. */
-export function candidatesFromEvents(events: SessionEvent[]): ParsedCandidate[] {
+function candidatesFromEvents(events: SessionEvent[]): ParsedCandidate[] {
   const out: ParsedCandidate[] = [];
   for (const e of events) {
     const side = e.type === 'onicecandidate' ? 'local' : e.type === 'addIceCandidate' ? 'remote' : null;
@@ -103,19 +106,32 @@ function StateRow({ label, changes }: { label: string; changes: { state: string;
   );
 }
 
-export function ConnectionCard({ connection, candidates }: { connection: ConnectionDto; candidates: ParsedCandidate[] }) {
+/** The session's peer connections, each with the ICE candidates its event log shows. */
+export function ConnectionsSection({
+  analysis,
+  events,
+}: {
+  analysis: SessionDetail['analysis'];
+  events: SessionEvent[];
+}) {
+  const candidates = useMemo(() => candidatesFromEvents(events), [events]);
+  const connections = analysis?.connections ?? [];
+  return (
+    <section aria-labelledby="pc-title" data-testid="connections">
+      <h2 id="pc-title" className="section-title">
+        Peer connections ({connections.length})
+      </h2>
+      {connections.map((c) => (
+        <ConnectionCard key={c.pc} connection={c} candidates={candidates.filter((x) => x.pc === c.pc)} />
+      ))}
+      {analysis && connections.length === 0 ? <p className="muted">No peer connections.</p> : null}
+    </section>
+  );
+}
+
+/** One peer connection: its life, warning badges, configuration, states, selected pair and candidates. */
+function ConnectionCard({ connection: c, candidates }: { connection: ConnectionDto; candidates: ParsedCandidate[] }) {
   const { formatTime } = useTimeFormat();
-  const c = connection;
-  const cfg = c.configuration;
-  const mine = candidates.filter((x) => x.pc === c.pc);
-  // Stats keep no host addresses, so several candidates can fit the selected pair's description: mark one only
-  // when it is unambiguous.
-  const selectedKeys = new Set<string>();
-  for (const side of ['local', 'remote'] as const) {
-    const info = side === 'local' ? c.selectedPair?.local : c.selectedPair?.remote;
-    const matches = mine.filter((x) => x.side === side && isSelected(x, info));
-    if (matches.length === 1) selectedKeys.add(`${side}|${matches[0].raw}`);
-  }
   return (
     <article className="panel connection" data-testid="connection" data-pc={c.pc}>
       <header className="connection-head">
@@ -126,7 +142,9 @@ export function ConnectionCard({ connection, candidates }: { connection: Connect
         </span>
         <span className="badges">
           {c.iceFailed ? <span className="badge severity-critical">ICE failed</span> : null}
-          {c.usesRelay ? <span className="badge severity-warning">TURN relay{c.relayProtocol ? ` (${c.relayProtocol})` : ''}</span> : null}
+          {c.usesRelay ? (
+            <span className="badge severity-warning">TURN relay{c.relayProtocol ? ` (${c.relayProtocol})` : ''}</span>
+          ) : null}
           {c.usesTcp ? <span className="badge severity-warning">TCP</span> : null}
           {c.disconnections.length ? (
             <span className="badge severity-warning">
@@ -136,50 +154,7 @@ export function ConnectionCard({ connection, candidates }: { connection: Connect
         </span>
       </header>
       <div className="connection-grid">
-        <section>
-          <h4>Configuration</h4>
-          {cfg ? (
-            <dl className="kv">
-              <div>
-                <dt>ICE servers</dt>
-                <dd>
-                  {cfg.iceServers.length ? (
-                    <ul className="plain">
-                      {cfg.iceServers.map((s, i) => (
-                        // biome-ignore lint/suspicious/noArrayIndexKey: read-only list, never reordered; identical entries are possible
-                        <li key={`${s.urls.join(',')}-${i}`} className="mono small">
-                          {s.urls.join(', ')}
-                        </li>
-                      ))}
-                    </ul>
-                  ) : (
-                    'none'
-                  )}
-                </dd>
-              </div>
-              <div>
-                <dt>Transport policy</dt>
-                <dd>{cfg.iceTransportPolicy ?? 'all (default)'}</dd>
-              </div>
-              <div>
-                <dt>Bundle policy</dt>
-                <dd>{cfg.bundlePolicy ?? 'default'}</dd>
-              </div>
-              <div>
-                <dt>RTCP mux</dt>
-                <dd>{cfg.rtcpMuxPolicy ?? 'default'}</dd>
-              </div>
-              {cfg.sdpSemantics ? (
-                <div>
-                  <dt>SDP semantics</dt>
-                  <dd>{cfg.sdpSemantics}</dd>
-                </div>
-              ) : null}
-            </dl>
-          ) : (
-            <p className="muted small">Not recorded.</p>
-          )}
-        </section>
+        <ConfigurationSection configuration={c.configuration} />
         <section>
           <h4>States</h4>
           <dl className="kv states">
@@ -190,82 +165,117 @@ export function ConnectionCard({ connection, candidates }: { connection: Connect
             <StateRow label="Connection" changes={c.states.connection} />
           </dl>
         </section>
-        <section>
-          <h4>Selected candidate pair</h4>
-          <dl className="kv" data-testid="selected-pair">
-            <div>
-              <dt>Local</dt>
-              <dd>
-                <CandidateCell c={c.selectedPair?.local} />
-              </dd>
-            </div>
-            <div>
-              <dt>Remote</dt>
-              <dd>
-                <CandidateCell c={c.selectedPair?.remote} />
-              </dd>
-            </div>
-            <div>
-              <dt>Changes</dt>
-              <dd>{Math.max(0, c.selectedPairChanges.length - 1)}</dd>
-            </div>
-            <div>
-              <dt>Traffic</dt>
-              <dd>
-                ↑ {formatBytes(c.summary?.bytesSent)} · ↓ {formatBytes(c.summary?.bytesReceived)}
-                {c.summary?.metrics?.rttMs ? ` · RTT avg ${Math.round(c.summary.metrics.rttMs.avg)} ms` : ''}
-              </dd>
-            </div>
-          </dl>
-        </section>
+        <SelectedPairSection connection={c} />
       </div>
-      <section>
-        <h4>ICE candidates</h4>
-        <p className="small muted">
-          Gathered: {c.localCandidateTypes.join(', ') || '—'} · received from the far end: {c.remoteCandidateTypes.join(', ') || '—'}
-        </p>
-        {mine.length ? (
-          <div className="table-wrap">
-            <table className="table table-compact" data-testid="ice-grid">
-              <thead>
-                <tr>
-                  <th scope="col">Side</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Protocol</th>
-                  <th scope="col">Address</th>
-                  <th scope="col">Port</th>
-                  <th scope="col">Priority</th>
-                  <th scope="col">Time</th>
-                  <th scope="col">Selected</th>
-                </tr>
-              </thead>
-              <tbody>
-                {mine.map((cand, i) => {
-                  const selected = selectedKeys.has(`${cand.side}|${cand.raw}`);
-                  return (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: read-only list, never reordered; identical entries are possible
-                    <tr key={`${cand.raw}-${i}`} className={selected ? 'row-selected' : undefined}>
-                      <td>{cand.side}</td>
-                      <td>{cand.type}</td>
-                      <td>
-                        {cand.protocol}
-                        {cand.tcpType ? ` (${cand.tcpType})` : ''}
-                      </td>
-                      <td className="mono small">{cand.address}</td>
-                      <td className="mono small">{cand.port}</td>
-                      <td className="mono small">{cand.priority}</td>
-                      <td className="small">{formatTime(cand.time)}</td>
-                      <td>{selected ? <span className="badge quality-good">selected</span> : null}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        ) : (
-          <p className="small muted">No candidates in the event log.</p>
-        )}
-      </section>
+      <CandidatesSection connection={c} candidates={candidates} />
     </article>
+  );
+}
+
+function ConfigurationSection({ configuration: cfg }: { configuration: ConnectionDto['configuration'] }) {
+  return (
+    <section>
+      <h4>Configuration</h4>
+      {cfg ? (
+        <dl className="kv">
+          <KvItem label="ICE servers">
+            {cfg.iceServers.length ? (
+              <ul className="plain">
+                {cfg.iceServers.map((s, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: read-only list, never reordered; identical entries are possible
+                  <li key={`${s.urls.join(',')}-${i}`} className="mono small">
+                    {s.urls.join(', ')}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              'none'
+            )}
+          </KvItem>
+          <KvItem label="Transport policy">{cfg.iceTransportPolicy ?? 'all (default)'}</KvItem>
+          <KvItem label="Bundle policy">{cfg.bundlePolicy ?? 'default'}</KvItem>
+          <KvItem label="RTCP mux">{cfg.rtcpMuxPolicy ?? 'default'}</KvItem>
+          {cfg.sdpSemantics ? <KvItem label="SDP semantics">{cfg.sdpSemantics}</KvItem> : null}
+        </dl>
+      ) : (
+        <p className="muted small">Not recorded.</p>
+      )}
+    </section>
+  );
+}
+
+function SelectedPairSection({ connection: c }: { connection: ConnectionDto }) {
+  return (
+    <section>
+      <h4>Selected candidate pair</h4>
+      <dl className="kv" data-testid="selected-pair">
+        <KvItem label="Local">
+          <CandidateCell c={c.selectedPair?.local} />
+        </KvItem>
+        <KvItem label="Remote">
+          <CandidateCell c={c.selectedPair?.remote} />
+        </KvItem>
+        <KvItem label="Changes">{Math.max(0, c.selectedPairChanges.length - 1)}</KvItem>
+        <KvItem label="Traffic">
+          ↑ {formatBytes(c.summary?.bytesSent)} · ↓ {formatBytes(c.summary?.bytesReceived)}
+          {c.summary?.metrics?.rttMs ? ` · RTT avg ${Math.round(c.summary.metrics.rttMs.avg)} ms` : ''}
+        </KvItem>
+      </dl>
+    </section>
+  );
+}
+
+const CANDIDATE_COLUMNS = ['Side', 'Type', 'Protocol', 'Address', 'Port', 'Priority', 'Time', 'Selected'];
+
+/** The connection's gathered and received candidates (from the event log), the selected pair's marked. */
+function CandidatesSection({
+  connection: c,
+  candidates,
+}: {
+  connection: ConnectionDto;
+  candidates: ParsedCandidate[];
+}) {
+  const { formatTime } = useTimeFormat();
+  // Stats keep no host addresses, so several candidates can fit the selected pair's description: mark one only
+  // when it is unambiguous.
+  const selectedKeys = new Set<string>();
+  for (const side of ['local', 'remote'] as const) {
+    const info = side === 'local' ? c.selectedPair?.local : c.selectedPair?.remote;
+    const matches = candidates.filter((x) => x.side === side && isSelected(x, info));
+    if (matches.length === 1) selectedKeys.add(`${side}|${matches[0].raw}`);
+  }
+  return (
+    <section>
+      <h4>ICE candidates</h4>
+      <p className="small muted">
+        Gathered: {c.localCandidateTypes.join(', ') || '—'} · received from the far end:{' '}
+        {c.remoteCandidateTypes.join(', ') || '—'}
+      </p>
+      {candidates.length ? (
+        <DataTable columns={CANDIDATE_COLUMNS} testId="ice-grid" compact>
+          {candidates.map((cand, i) => {
+            const selected = selectedKeys.has(`${cand.side}|${cand.raw}`);
+            return (
+              // biome-ignore lint/suspicious/noArrayIndexKey: read-only list, never reordered; identical entries are possible
+              <tr key={`${cand.raw}-${i}`} className={selected ? 'row-selected' : undefined}>
+                <td>{cand.side}</td>
+                <td>{cand.type}</td>
+                <td>
+                  {cand.protocol}
+                  {cand.tcpType ? ` (${cand.tcpType})` : ''}
+                </td>
+                <td className="mono small">{cand.address}</td>
+                <td className="mono small">{cand.port}</td>
+                <td className="mono small">{cand.priority}</td>
+                <td className="small">{formatTime(cand.time)}</td>
+                <td>{selected ? <span className="badge quality-good">selected</span> : null}</td>
+              </tr>
+            );
+          })}
+        </DataTable>
+      ) : (
+        <p className="small muted">No candidates in the event log.</p>
+      )}
+    </section>
   );
 }

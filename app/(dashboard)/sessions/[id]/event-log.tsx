@@ -2,16 +2,22 @@
 
 import { useMemo, useState } from 'react';
 import { DataState } from '@/components/data-state';
+import { DataTable } from '@/components/data-table';
+import { useTimeFormat } from '@/components/display-zone-provider';
+import { Field, Select, SuggestField } from '@/components/form-fields';
+import { Pager } from '@/components/pager';
 import type { SessionEvent } from '@/lib/client/types';
 import { SdpView, sdpOf } from './sdp-view';
-import { useTimeFormat } from '@/components/display-zone-provider';
 
+/** Rows shown at first and added by each "Show more": a long log stays quick to render. */
 const PAGE = 300;
+const COLUMNS = ['Time', 'Connection', 'Event', 'Value'];
 
 function preview(value: unknown): string {
   if (value == null) return '';
   const sdp = sdpOf(value);
-  if (sdp) return `${sdp.type ?? 'sdp'} · ${sdp.sdp.split(/\r?\n/).filter((l) => l.startsWith('m=')).length} m= sections`;
+  if (sdp)
+    return `${sdp.type ?? 'sdp'} · ${sdp.sdp.split(/\r?\n/).filter((l) => l.startsWith('m=')).length} m= sections`;
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > 140 ? `${text.slice(0, 140)}…` : text;
 }
@@ -23,7 +29,11 @@ function EventRow({ event, start }: { event: SessionEvent; start: number | null 
   const hasDetail = event.value != null || (Array.isArray(event.extra) && event.extra.length > 0);
   return (
     <>
-      <tr className={/fail|error/i.test(event.type) ? 'row-error' : undefined} data-testid="event-row" data-type={event.type}>
+      <tr
+        className={/fail|error/i.test(event.type) ? 'row-error' : undefined}
+        data-testid="event-row"
+        data-type={event.type}
+      >
         <td className="nowrap mono small">
           {formatTime(event.time)}
           {start != null ? <span className="muted"> +{((event.time - start) / 1000).toFixed(2)}s</span> : null}
@@ -78,65 +88,60 @@ export function EventLog({
       (e) =>
         (!pc || (e.pc ?? 'client') === pc) &&
         (!type || e.type.toLowerCase().includes(type.toLowerCase())) &&
-        (!needle || JSON.stringify(e.value ?? '').toLowerCase().includes(needle) || e.type.toLowerCase().includes(needle)),
+        (!needle ||
+          JSON.stringify(e.value ?? '')
+            .toLowerCase()
+            .includes(needle) ||
+          e.type.toLowerCase().includes(needle)),
     );
   }, [events, pc, type, text]);
 
   return (
     <div className="event-log" data-testid="event-log">
       <div className="filters">
-        <label className="field inline">
-          <span>Connection</span>
-          <select value={pc} onChange={(e) => setPc(e.target.value)} data-testid="event-filter-pc">
-            <option value="">All</option>
-            {pcs.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field inline">
-          <span>Type</span>
-          <input list="event-types" value={type} onChange={(e) => setType(e.target.value)} placeholder="e.g. setRemoteDescription" data-testid="event-filter-type" />
-        </label>
-        <datalist id="event-types">
-          {types.map((t) => (
-            <option key={t} value={t} />
-          ))}
-        </datalist>
-        <label className="field inline">
-          <span>Contains</span>
-          <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="relay, failed, 1234…" />
-        </label>
+        <Field inline label="Connection">
+          <Select value={pc} onValue={setPc} emptyLabel="All" options={pcs} data-testid="event-filter-pc" />
+        </Field>
+        <SuggestField
+          inline
+          label="Type"
+          listId="event-types"
+          suggestions={types}
+          value={type}
+          onChange={(e) => setType(e.target.value)}
+          placeholder="e.g. setRemoteDescription"
+          data-testid="event-filter-type"
+        />
+        <Field inline label="Contains">
+          <input
+            type="search"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            placeholder="relay, failed, 1234…"
+          />
+        </Field>
         <span className="muted small" aria-live="polite">
           {filtered.length} of {events.length} events{truncated ? ' (log truncated)' : ''}
         </span>
       </div>
-      <DataState isLoading={isLoading} error={error} isEmpty={filtered.length === 0} empty="No events match." loadingLabel="Reading the event log…">
-        <div className="table-wrap event-table-wrap">
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Connection</th>
-                <th scope="col">Event</th>
-                <th scope="col">Value</th>
-              </tr>
-            </thead>
-            <tbody>
-              {filtered.slice(0, limit).map((e, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: read-only list, never reordered; identical entries are possible
-                <EventRow key={`${e.time}-${e.type}-${i}`} event={e} start={start} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-        {filtered.length > limit ? (
-          <button type="button" className="btn btn-small" onClick={() => setLimit((l) => l + PAGE)}>
-            Show {Math.min(PAGE, filtered.length - limit)} more
-          </button>
-        ) : null}
+      <DataState
+        isLoading={isLoading}
+        error={error}
+        isEmpty={filtered.length === 0}
+        empty="No events match."
+        loadingLabel="Reading the event log…"
+      >
+        <DataTable columns={COLUMNS} compact wrapClassName="event-table-wrap">
+          {filtered.slice(0, limit).map((e, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: read-only list, never reordered; identical entries are possible
+            <EventRow key={`${e.time}-${e.type}-${i}`} event={e} start={start} />
+          ))}
+        </DataTable>
+        <Pager
+          hasMore={filtered.length > limit}
+          onMore={() => setLimit((l) => l + PAGE)}
+          label={`Show ${Math.min(PAGE, filtered.length - limit)} more`}
+        />
       </DataState>
     </div>
   );

@@ -1,5 +1,5 @@
 /** An SDP split into its session part and one collapsible block per m= section. */
-export function splitSdp(sdp: string): { title: string; lines: string[] }[] {
+function splitSdp(sdp: string): { title: string; lines: string[] }[] {
   const lines = sdp.split(/\r?\n/).filter((l) => l.length > 0);
   const sections: { title: string; lines: string[] }[] = [{ title: 'Session', lines: [] }];
   for (const line of lines) {

@@ -1,182 +1,147 @@
 'use client';
 
-import { type FormEvent, useState } from 'react';
-import { DataState, errorMessage } from '@/components/data-state';
+import { useState } from 'react';
+import { useTimeFormat } from '@/components/display-zone-provider';
+import { Field, FormError, TextField } from '@/components/form-fields';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey } from '@/lib/client/hooks/use-api-keys';
 import type { ApiKeyDto, NewApiKeyResponse } from '@/lib/schemas/settings';
 import type { Role } from '@/lib/shared/roles';
-import { ConfirmDialog } from '../confirm-dialog';
-import { CopyField } from '../copy-field';
+import { RevokeDialog } from '../revoke-dialog';
 import { RoleSelect } from '../role-select';
+import { SecretBox } from '../secret-box';
 import { formatRelative } from '../settings-format';
-import { useTimeFormat } from '@/components/display-zone-provider';
+import { PanelForm, SettingsPage } from '../settings-page';
+import { ACTIONS_COLUMN, RowButton, SettingsTable, StateBadge } from '../settings-table';
 
+const COLUMNS = ['Name', 'Key', 'Role', 'Created', 'Last used', 'Status', ACTIONS_COLUMN];
+
+/** API keys for backends: create one (its key shown once), the list, revoke behind a confirmation. */
 export function ApiKeysPageClient() {
-  const { formatDateTime } = useTimeFormat();
   const query = useApiKeys();
-  const create = useCreateApiKey();
-  const revoke = useRevokeApiKey();
-  const [name, setName] = useState('');
-  const [role, setRole] = useState<Role>('admin');
+  // The full key stays in component state only, until dismissed.
   const [created, setCreated] = useState<NewApiKeyResponse | null>(null);
   const [revoking, setRevoking] = useState<ApiKeyDto | null>(null);
   const keys = query.data?.apiKeys ?? [];
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
+  return (
+    <SettingsPage
+      titleId="api-keys-title"
+      title="API keys"
+      intro={
+        <>
+          For backends and automation: send <code>Authorization: Bearer cs_…</code>. An admin key may call{' '}
+          <code>POST /api/v1/tokens</code> to mint ingest tokens without holding the signing secret. Only a hash is
+          stored; the key is shown once.
+        </>
+      }
+    >
+      {created ? (
+        <SecretBox
+          label="New API key"
+          testId="new-api-key-box"
+          heading={<>Copy the key &ldquo;{created.apiKey.name}&rdquo; now. It is shown once and never again.</>}
+          secret={{ value: created.key, label: 'API key', testId: 'new-api-key', copyTestId: 'copy-api-key' }}
+          onDismiss={() => setCreated(null)}
+          dismissTestId="dismiss-api-key"
+        />
+      ) : null}
+      <NewApiKeyForm onCreated={setCreated} />
+      <SettingsTable
+        query={query}
+        stateTestId="api-keys-state"
+        isEmpty={keys.length === 0}
+        empty={<span data-testid="api-keys-empty">No API keys yet.</span>}
+        testId="api-keys-table"
+        caption="API keys, newest first"
+        columns={COLUMNS}
+      >
+        {keys.map((k) => (
+          <ApiKeyRow key={k.id} apiKey={k} onRevoke={() => setRevoking(k)} />
+        ))}
+      </SettingsTable>
+      <RevokeApiKeyDialog target={revoking} onClose={() => setRevoking(null)} />
+    </SettingsPage>
+  );
+}
+
+function NewApiKeyForm({ onCreated }: { onCreated: (created: NewApiKeyResponse) => void }) {
+  const create = useCreateApiKey();
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('admin');
+
+  function onSubmit() {
     create.mutate(
       { name: name.trim(), role },
       {
         onSuccess: (data) => {
-          setCreated(data);
+          onCreated(data);
           setName('');
-          create.reset(); // the full key stays in component state only, until dismissed
+          create.reset(); // the full key must not stay in the mutation cache
         },
       },
     );
   }
 
   return (
-    <section className="page" aria-labelledby="api-keys-title">
-      <div className="page-head">
-        <h1 id="api-keys-title">API keys</h1>
-        <p className="muted">
-          For backends and automation: send <code>Authorization: Bearer cs_…</code>. An admin key may call{' '}
-          <code>POST /api/v1/tokens</code> to mint ingest tokens without holding the signing secret. Only a hash is
-          stored; the key is shown once.
-        </p>
+    <PanelForm titleId="new-key-title" title="New API key" testId="create-api-key-form" onSubmit={onSubmit}>
+      <div className="form-row">
+        <TextField
+          label="Name"
+          required
+          maxLength={100}
+          value={name}
+          placeholder="e.g. billing backend"
+          onValue={setName}
+          data-testid="api-key-name"
+        />
+        <Field label="Role">
+          <RoleSelect value={role} onRoleChange={setRole} data-testid="api-key-role" />
+        </Field>
+        <button type="submit" className="btn btn-primary" disabled={create.isPending} data-testid="create-api-key">
+          Create key
+        </button>
       </div>
+      <FormError error={create.error} />
+    </PanelForm>
+  );
+}
 
-      {created ? (
-        <section className="once-box" data-testid="new-api-key-box" aria-label="New API key">
-          <strong>Copy the key &ldquo;{created.apiKey.name}&rdquo; now. It is shown once and never again.</strong>
-          <CopyField value={created.key} label="API key" testId="new-api-key" copyTestId="copy-api-key" />
-          <div>
-            <button type="button" className="btn" onClick={() => setCreated(null)} data-testid="dismiss-api-key">
-              I have stored it
-            </button>
-          </div>
-        </section>
-      ) : null}
+function ApiKeyRow({ apiKey: k, onRevoke }: { apiKey: ApiKeyDto; onRevoke: () => void }) {
+  const { formatDateTime } = useTimeFormat();
+  return (
+    <tr data-testid="api-key-row" data-prefix={k.prefix} className={k.revokedAt ? 'row-muted' : undefined}>
+      <td>{k.name}</td>
+      <td className="kid">{k.prefix}…</td>
+      <td>{k.role}</td>
+      <td className="nowrap">{formatDateTime(k.createdAt)}</td>
+      <td className="nowrap">{formatRelative(k.lastUsedAt)}</td>
+      <td>
+        <StateBadge state={k.revokedAt ? 'revoked' : 'active'} />
+      </td>
+      <td>
+        {k.revokedAt ? null : (
+          <RowButton testId="revoke-api-key" ariaLabel={`Revoke API key ${k.name}`} onClick={onRevoke}>
+            Revoke
+          </RowButton>
+        )}
+      </td>
+    </tr>
+  );
+}
 
-      <form
-        className="panel form"
-        onSubmit={onSubmit}
-        aria-labelledby="new-key-title"
-        data-testid="create-api-key-form"
-      >
-        <h2 id="new-key-title" className="panel-title">
-          New API key
-        </h2>
-        <div className="form-row">
-          <label className="field">
-            Name
-            <input
-              required
-              maxLength={100}
-              value={name}
-              placeholder="e.g. billing backend"
-              onChange={(e) => setName(e.target.value)}
-              data-testid="api-key-name"
-            />
-          </label>
-          <label className="field">
-            Role
-            <RoleSelect value={role} onRoleChange={setRole} data-testid="api-key-role" />
-          </label>
-          <button type="submit" className="btn btn-primary" disabled={create.isPending} data-testid="create-api-key">
-            Create key
-          </button>
-        </div>
-        {create.error ? (
-          <p className="form-error" role="alert">
-            {errorMessage(create.error)}
-          </p>
-        ) : null}
-      </form>
-
-      <div className="panel">
-        <DataState
-          testId="api-keys-state"
-          isLoading={query.isPending}
-          error={query.error}
-          onRetry={() => query.refetch()}
-          isEmpty={keys.length === 0}
-          empty={<span data-testid="api-keys-empty">No API keys yet.</span>}
-        >
-          <div className="table-wrap">
-            <table className="table" data-testid="api-keys-table">
-              <caption className="sr-only">API keys, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.map((k) => (
-                  <tr
-                    key={k.id}
-                    data-testid="api-key-row"
-                    data-prefix={k.prefix}
-                    className={k.revokedAt ? 'row-muted' : undefined}
-                  >
-                    <td>{k.name}</td>
-                    <td className="kid">{k.prefix}…</td>
-                    <td>{k.role}</td>
-                    <td className="nowrap">{formatDateTime(k.createdAt)}</td>
-                    <td className="nowrap">{formatRelative(k.lastUsedAt)}</td>
-                    <td>
-                      <span className={`badge state-badge ${k.revokedAt ? 'state-revoked' : 'state-active'}`}>
-                        {k.revokedAt ? 'revoked' : 'active'}
-                      </span>
-                    </td>
-                    <td>
-                      {k.revokedAt ? null : (
-                        <button
-                          type="button"
-                          className="btn btn-small"
-                          data-testid="revoke-api-key"
-                          aria-label={`Revoke API key ${k.name}`}
-                          onClick={() => {
-                            revoke.reset();
-                            setRevoking(k);
-                          }}
-                        >
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </DataState>
-      </div>
-
-      <ConfirmDialog
-        open={revoking !== null}
-        title={`Revoke the API key “${revoking?.name ?? ''}”?`}
-        confirmLabel="Revoke"
-        destructive
-        busy={revoke.isPending}
-        error={revoke.error ? errorMessage(revoke.error) : null}
-        onConfirm={() => revoking && revoke.mutate(revoking.id, { onSuccess: () => setRevoking(null) })}
-        onCancel={() => setRevoking(null)}
-      >
-        <p>
-          Requests with <span className="kid">{revoking?.prefix}…</span> are refused (401) from now on. This cannot be
-          undone.
-        </p>
-      </ConfirmDialog>
-    </section>
+function RevokeApiKeyDialog({ target, onClose }: { target: ApiKeyDto | null; onClose: () => void }) {
+  const revoke = useRevokeApiKey();
+  return (
+    <RevokeDialog
+      target={target}
+      title={`Revoke the API key “${target?.name ?? ''}”?`}
+      revoke={revoke}
+      onClose={onClose}
+    >
+      <p>
+        Requests with <span className="kid">{target?.prefix}…</span> are refused (401) from now on. This cannot be
+        undone.
+      </p>
+    </RevokeDialog>
   );
 }

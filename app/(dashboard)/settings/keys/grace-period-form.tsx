@@ -1,13 +1,19 @@
 'use client';
 
-import { type FormEvent, useEffect, useState } from 'react';
-import { errorMessage } from '@/components/data-state';
+import { useState } from 'react';
+import { Field, FieldGroup, FormError, RadioChoices, SavedStatus, Select, TextField } from '@/components/form-fields';
 import { useSetGracePeriod } from '@/lib/client/hooks/use-signing-keys';
+import { useTransientState } from '@/lib/client/hooks/use-transient-state';
 import { type GracePeriodDto, MAX_GRACE_SECONDS } from '@/lib/schemas/settings';
+import { PanelForm } from '../settings-page';
 import { formatSeconds } from '../settings-format';
 
 const UNITS = { minutes: 60, hours: 3600, days: 86_400 } as const;
 type Unit = keyof typeof UNITS;
+const MODES = [
+  { value: 'auto', label: 'Automatic' },
+  { value: 'custom', label: 'Fixed', testId: 'grace-custom' },
+] as const;
 
 function bestUnit(seconds: number): Unit {
   if (seconds % 86_400 === 0) return 'days';
@@ -22,30 +28,24 @@ export function GracePeriodForm({ grace }: { grace: GracePeriodDto }) {
   const initialSeconds = grace.overrideSeconds ?? grace.seconds;
   const [unit, setUnit] = useState<Unit>(bestUnit(initialSeconds));
   const [amount, setAmount] = useState(String(initialSeconds / UNITS[bestUnit(initialSeconds)]));
-  const [saved, setSaved] = useState(false);
-
-  useEffect(() => {
-    if (!saved) return;
-    const t = setTimeout(() => setSaved(false), 3000);
-    return () => clearTimeout(t);
-  }, [saved]);
+  const [saved, setSaved] = useTransientState(false, 3000);
 
   const seconds = Math.round(Number(amount) * UNITS[unit]);
   const invalid = mode === 'custom' && (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_GRACE_SECONDS);
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
+  function onSubmit() {
     if (invalid) return;
     mutation.mutate({ seconds: mode === 'auto' ? null : seconds }, { onSuccess: () => setSaved(true) });
   }
 
   const lifetime = grace.maxTokenLifetimeSeconds;
   return (
-    <form className="panel form" onSubmit={onSubmit} aria-labelledby="grace-title" data-testid="grace-form">
-      <div>
-        <h2 id="grace-title" className="panel-title">
-          Grace period
-        </h2>
+    <PanelForm
+      titleId="grace-title"
+      title="Grace period"
+      testId="grace-form"
+      onSubmit={onSubmit}
+      intro={
         <p className="muted">
           How long the previous key keeps verifying after a rotation. Now:{' '}
           <strong data-testid="grace-current">{formatSeconds(grace.seconds)}</strong>
@@ -54,59 +54,36 @@ export function GracePeriodForm({ grace }: { grace: GracePeriodDto }) {
             : ' (set by an admin)'}
           .
         </p>
-      </div>
-      <fieldset className="form-row" style={{ border: 0, padding: 0, margin: 0 }}>
-        <legend className="sr-only">Grace period mode</legend>
-        <label className="field-check">
-          <input type="radio" name="grace-mode" checked={mode === 'auto'} onChange={() => setMode('auto')} />
-          Automatic
-        </label>
-        <label className="field-check">
-          <input
-            type="radio"
-            name="grace-mode"
-            checked={mode === 'custom'}
-            onChange={() => setMode('custom')}
-            data-testid="grace-custom"
-          />
-          Fixed
-        </label>
-        <label className="field">
-          Amount
-          <input
-            type="number"
-            min={0}
-            step="any"
-            value={amount}
+      }
+    >
+      <FieldGroup legend="Grace period mode">
+        <RadioChoices name="grace-mode" value={mode} options={MODES} onChoose={setMode} />
+        <TextField
+          label="Amount"
+          type="number"
+          min={0}
+          step="any"
+          value={amount}
+          onValue={setAmount}
+          disabled={mode === 'auto'}
+          aria-invalid={invalid}
+          data-testid="grace-amount"
+        />
+        <Field label="Unit">
+          <Select
+            value={unit}
             disabled={mode === 'auto'}
-            onChange={(e) => setAmount(e.target.value)}
-            aria-invalid={invalid}
-            data-testid="grace-amount"
+            onValue={(u) => setUnit(u as Unit)}
+            options={Object.keys(UNITS)}
           />
-        </label>
-        <label className="field">
-          Unit
-          <select value={unit} disabled={mode === 'auto'} onChange={(e) => setUnit(e.target.value as Unit)}>
-            {Object.keys(UNITS).map((u) => (
-              <option key={u} value={u}>
-                {u}
-              </option>
-            ))}
-          </select>
-        </label>
+        </Field>
         <button type="submit" className="btn" disabled={mutation.isPending || invalid} data-testid="save-grace">
           Save
         </button>
-        <span className="copy-status" role="status" aria-live="polite">
-          {saved ? 'Saved.' : ''}
-        </span>
-      </fieldset>
+        <SavedStatus saved={saved} />
+      </FieldGroup>
       {invalid ? <p className="form-error">Between 0 and 365 days.</p> : null}
-      {mutation.error ? (
-        <p className="form-error" role="alert">
-          {errorMessage(mutation.error)}
-        </p>
-      ) : null}
-    </form>
+      <FormError error={mutation.error} />
+    </PanelForm>
   );
 }

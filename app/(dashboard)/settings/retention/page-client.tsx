@@ -1,11 +1,14 @@
 'use client';
 
-import { type FormEvent, useEffect, useState } from 'react';
-import { DataState, errorMessage } from '@/components/data-state';
+import { useState } from 'react';
+import { DataState } from '@/components/data-state';
+import { useTimeFormat } from '@/components/display-zone-provider';
+import { CheckField, FieldGroup, FormError, SavedStatus, TextField } from '@/components/form-fields';
 import { ApiClientError } from '@/lib/client/api-client';
 import { useRetention, useSetRetention } from '@/lib/client/hooks/use-retention';
+import { useTransientState } from '@/lib/client/hooks/use-transient-state';
 import { type RetentionDto, type RetentionInput, retentionInput } from '@/lib/schemas/settings';
-import { useTimeFormat } from '@/components/display-zone-provider';
+import { PanelForm, SettingsPage } from '../settings-page';
 
 const FIELDS = [
   { key: 'rawDumpDays', label: 'Raw dumps', hint: 'The files as received; needed to re-process or download a call.' },
@@ -32,23 +35,19 @@ function issuesByField(error: unknown): Partial<Record<FieldKey, string>> {
   return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v.errors?.[0] ?? 'invalid']));
 }
 
+/** Retention: how many days each kind of data is kept (or forever), checked here and by the API. */
 export function RetentionPageClient() {
   const query = useRetention();
   return (
-    <section className="page" aria-labelledby="retention-title">
-      <div className="page-head">
-        <h1 id="retention-title">Retention</h1>
-        <p className="muted">How many days Callscope keeps each kind of data, counted from the end of the call.</p>
-      </div>
-      <DataState
-        testId="retention-state"
-        isLoading={query.isPending}
-        error={query.error}
-        onRetry={() => query.refetch()}
-      >
+    <SettingsPage
+      titleId="retention-title"
+      title="Retention"
+      intro="How many days Callscope keeps each kind of data, counted from the end of the call."
+    >
+      <DataState testId="retention-state" query={query}>
         {query.data ? <RetentionForm retention={query.data.retention} /> : null}
       </DataState>
-    </section>
+    </SettingsPage>
   );
 }
 
@@ -57,17 +56,12 @@ function RetentionForm({ retention }: { retention: RetentionDto }) {
   const mutation = useSetRetention();
   const [draft, setDraft] = useState<Draft>(() => toDraft(retention));
   const [clientErrors, setClientErrors] = useState<Partial<Record<FieldKey, string>>>({});
-  const [saved, setSaved] = useState(false);
-  useEffect(() => {
-    if (!saved) return;
-    const t = setTimeout(() => setSaved(false), 3000);
-    return () => clearTimeout(t);
-  }, [saved]);
+  const [saved, setSaved] = useTransientState(false, 3000);
 
-  const errors = { ...issuesByField(mutation.error), ...clientErrors };
+  const serverErrors = issuesByField(mutation.error);
+  const errors = { ...serverErrors, ...clientErrors };
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
+  function onSubmit() {
     const parsed = retentionInput.safeParse(fromDraft(draft));
     if (!parsed.success) {
       setClientErrors(
@@ -82,61 +76,49 @@ function RetentionForm({ retention }: { retention: RetentionDto }) {
   }
 
   return (
-    <form className="panel form" onSubmit={onSubmit} data-testid="retention-form" noValidate>
+    <PanelForm testId="retention-form" noValidate onSubmit={onSubmit}>
       {FIELDS.map((f) => {
         const value = draft[f.key];
         const error = errors[f.key];
+        const change = (next: Partial<Draft[FieldKey]>) => setDraft({ ...draft, [f.key]: { ...value, ...next } });
         return (
-          <fieldset key={f.key} className="form-row" style={{ border: 0, padding: 0, margin: 0 }}>
-            <legend className="sr-only">{f.label}</legend>
-            <label className="field">
-              {f.label} (days)
-              <input
-                type="number"
-                min={1}
-                max={3650}
-                step={1}
-                value={value.days}
-                disabled={value.forever}
-                aria-invalid={!!error}
-                aria-describedby={`${f.key}-hint`}
-                onChange={(e) => setDraft({ ...draft, [f.key]: { ...value, days: e.target.value } })}
-                data-testid={`retention-${f.key}`}
-              />
-              <span id={`${f.key}-hint`} className="field-hint">
-                {error ? <span className="form-error">{error}</span> : f.hint}
-              </span>
-            </label>
-            <label className="field-check">
-              <input
-                type="checkbox"
-                checked={value.forever}
-                onChange={(e) => setDraft({ ...draft, [f.key]: { ...value, forever: e.target.checked } })}
-                data-testid={`retention-${f.key}-forever`}
-              />
-              Keep forever
-            </label>
-          </fieldset>
+          <FieldGroup key={f.key} legend={f.label}>
+            <TextField
+              label={`${f.label} (days)`}
+              hint={error ? <span className="form-error">{error}</span> : f.hint}
+              hintId={`${f.key}-hint`}
+              type="number"
+              min={1}
+              max={3650}
+              step={1}
+              value={value.days}
+              disabled={value.forever}
+              aria-invalid={!!error}
+              onValue={(days) => change({ days })}
+              data-testid={`retention-${f.key}`}
+            />
+            <CheckField
+              checked={value.forever}
+              onCheckedChange={(forever) => change({ forever })}
+              data-testid={`retention-${f.key}-forever`}
+              label="Keep forever"
+            />
+          </FieldGroup>
         );
       })}
       <div className="form-row">
         <button type="submit" className="btn btn-primary" disabled={mutation.isPending} data-testid="save-retention">
           Save
         </button>
-        <span className="copy-status" role="status" aria-live="polite">
-          {saved ? 'Saved.' : ''}
-        </span>
+        <SavedStatus saved={saved} />
         <span className="small muted">
           {retention.updatedAt
             ? `Last changed ${formatDateTime(retention.updatedAt)}`
             : 'Never changed: everything is kept.'}
         </span>
       </div>
-      {mutation.error && Object.keys(issuesByField(mutation.error)).length === 0 ? (
-        <p className="form-error" role="alert">
-          {errorMessage(mutation.error)}
-        </p>
-      ) : null}
-    </form>
+      {/* Field errors sit under their fields; only the rest is shown here. */}
+      <FormError error={Object.keys(serverErrors).length === 0 ? mutation.error : null} />
+    </PanelForm>
   );
 }
