@@ -5,6 +5,7 @@ import { epochMsOrNull } from '@/lib/server/data/round-numbers';
 import { db } from '@/lib/server/db/client';
 import { DomainError } from '@/lib/server/domain-error';
 import { logger } from '@/lib/server/logger';
+import { isUuid } from '@/lib/shared/uuid';
 
 /**
  * API keys for customer backends and automation (`Authorization: Bearer cs_...`). Only the SHA-256 of a key is
@@ -72,7 +73,6 @@ export function apiKeyPrefix(key: string): string {
   return key.startsWith('cs_') ? key.slice(0, 11) : key.slice(0, 6);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toInfo(r: {
   id: string;
@@ -115,7 +115,7 @@ export async function createApiKey(opts: {
         prefix: apiKeyPrefix(key),
         hash: hashApiKey(key),
         role: opts.role,
-        createdById: opts.actor?.id && UUID.test(opts.actor.id) ? opts.actor.id : null,
+        createdById: opts.actor?.id && isUuid(opts.actor.id) ? opts.actor.id : null,
       },
     });
     await auditFor(opts.actor, 'api_key.create', created.prefix, { id: created.id, name, role: opts.role }, tx);
@@ -136,7 +136,7 @@ export async function listApiKeys(opts: { includeRevoked?: boolean } = {}): Prom
 
 /** Revokes a key now; idempotent. */
 export async function revokeApiKey(id: string, opts: { actor?: Actor } = {}): Promise<ApiKeyInfo> {
-  if (!UUID.test(id)) throw new ApiKeyError('not_found', 'no such API key');
+  if (!isUuid(id)) throw new ApiKeyError('not_found', 'no such API key');
   const row = await db().$transaction(async (tx) => {
     const existing = await tx.apiKey.findUnique({ where: { id } });
     if (!existing) throw new ApiKeyError('not_found', 'no such API key');

@@ -573,7 +573,7 @@ function updateReport(
       if (typeof value !== 'number' || !Number.isFinite(value)) continue; // corrupted: fall back to `t`
       flags |= OWN_TIMESTAMP;
     } else if (name === '__proto__') continue;
-    else if (before !== undefined && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    else if (before !== undefined && isObject(value)) {
       const old = before[name];
       if (isObject(old)) value = { ...old, ...value };
     }
