@@ -1,7 +1,5 @@
-import { NextRequest } from 'next/server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type WebSocket from 'ws';
-import type { z } from 'zod';
 import { GET as healthRoute } from '../app/api/health/route';
 import { GET as conferenceRoute } from '../app/api/v1/conferences/[conference]/route';
 import { GET as liveRoute } from '../app/api/v1/live/route';
@@ -29,6 +27,7 @@ import { createApiKey } from '../lib/server/data/api-keys';
 import { generateAuthToken } from '../lib/shared/auth-token';
 import { HAVE_FIXTURES, RTCSTATS_FIXTURES, readRtcstatsFixture, SKIP_FIXTURES_MESSAGE } from './helpers/fixtures';
 import { eventually, openIngestSocket, replayFixture, waitClose, waitOpen } from './helpers/replay';
+import { noParams, parse, type RouteCaller, routeCaller } from './helpers/route-call';
 import { FIXTURE_SECRET, startTestServer, type TestServer } from './helpers/server';
 
 /**
@@ -38,7 +37,6 @@ import { FIXTURE_SECRET, startTestServer, type TestServer } from './helpers/serv
  * processing (the standup dumps replayed over the WebSocket), with a support-role API key.
  */
 let server: TestServer;
-let apiKey: string;
 let liveSocket: WebSocket | undefined;
 
 const stamp = `${Date.now()}_${Math.random().toString(36).slice(2, 7)}`;
@@ -52,32 +50,11 @@ const identities = RTCSTATS_FIXTURES.map((f) => ({
   conference,
 }));
 
-type Handler<P> = (req: NextRequest, segment: { params: Promise<P> }) => Promise<Response>;
-
-/** GET through a route handler; the answer must be 200 (or `status`) and JSON. */
-async function get<P>(handler: Handler<P>, path: string, params: P, status = 200): Promise<unknown> {
-  const req = new NextRequest(new URL(path, 'http://callscope.test'), {
-    headers: { authorization: `Bearer ${apiKey}` },
-  });
-  const res = await handler(req, { params: Promise.resolve(params) });
-  const body = await res.json();
-  expect(res.status, `${path}: ${JSON.stringify(body).slice(0, 500)}`).toBe(status);
-  return body;
-}
-
-/** `schema.parse` with zod's own account of what differs (path and expectation) as the failure message. */
-function parse<S extends z.ZodType>(schema: S, body: unknown, what: string): z.infer<S> {
-  const result = schema.safeParse(body);
-  if (!result.success)
-    throw new Error(`${what} does not match its schema:\n${JSON.stringify(result.error.issues, null, 2)}`);
-  return result.data;
-}
-
-const noParams = {};
+let api: RouteCaller;
 
 beforeAll(async () => {
   server = await startTestServer();
-  apiKey = (await createApiKey({ name: `read-api-shapes ${stamp}`, role: 'support' })).key;
+  api = routeCaller((await createApiKey({ name: `read-api-shapes ${stamp}`, role: 'support' })).key);
   if (!HAVE_FIXTURES) return;
   await Promise.all(
     identities.map(({ file, ...identity }) =>
@@ -94,7 +71,7 @@ beforeAll(async () => {
   liveSocket.send(JSON.stringify([39, null, { hardwareConcurrency: 4 }, Date.now()]));
   await eventually(async () => {
     const page = sessionPageSchema.parse(
-      await get(sessionsRoute, `/api/v1/sessions?conference=${conference}`, noParams),
+      await api.get(sessionsRoute, `/api/v1/sessions?conference=${conference}`, noParams),
     );
     return page.sessions.length === identities.length && page.sessions.every((s) => s.processed);
   }, 90_000);
@@ -115,14 +92,14 @@ describe.skipIf(!HAVE_FIXTURES)('read API answers match lib/schemas/read-api.ts'
   const sessions = async (): Promise<SessionListItem[]> =>
     parse(
       sessionPageSchema,
-      await get(sessionsRoute, `/api/v1/sessions?conference=${conference}`, noParams),
+      await api.get(sessionsRoute, `/api/v1/sessions?conference=${conference}`, noParams),
       'GET /api/v1/sessions',
     ).sessions;
 
   test('GET /api/v1/sessions (filters, paging)', async () => {
     const page = parse(
       sessionPageSchema,
-      await get(sessionsRoute, `/api/v1/sessions?conference=${conference}`, noParams),
+      await api.get(sessionsRoute, `/api/v1/sessions?conference=${conference}`, noParams),
       'sessions',
     );
     expect(page.sessions).toHaveLength(4);
@@ -130,13 +107,13 @@ describe.skipIf(!HAVE_FIXTURES)('read API answers match lib/schemas/read-api.ts'
     expect(page.sessions.every((s) => s.participants === 2 && s.quality !== null)).toBe(true);
     const first = parse(
       sessionPageSchema,
-      await get(sessionsRoute, `/api/v1/sessions?conference=${conference}&limit=1`, noParams),
+      await api.get(sessionsRoute, `/api/v1/sessions?conference=${conference}&limit=1`, noParams),
       'page 1',
     );
     expect(first.nextCursor).not.toBeNull();
     const live = parse(
       sessionPageSchema,
-      await get(sessionsRoute, `/api/v1/sessions?live=true&q=${liveConference}`, noParams),
+      await api.get(sessionsRoute, `/api/v1/sessions?live=true&q=${liveConference}`, noParams),
       'live',
     );
     expect(live.sessions.map((s) => s.session)).toEqual([liveSession]);
@@ -153,7 +130,7 @@ describe.skipIf(!HAVE_FIXTURES)('read API answers match lib/schemas/read-api.ts'
     for (const [q, kind] of cases) {
       const result = parse(
         searchResultSchema,
-        await get(searchRoute, `/api/v1/search?q=${encodeURIComponent(q)}`, noParams),
+        await api.get(searchRoute, `/api/v1/search?q=${encodeURIComponent(q)}`, noParams),
         `search ${q}`,
       );
       expect(result.kind).toBe(kind);
@@ -165,7 +142,7 @@ describe.skipIf(!HAVE_FIXTURES)('read API answers match lib/schemas/read-api.ts'
     const [first] = await sessions();
     const detail = parse(
       sessionDetailSchema,
-      await get(sessionRoute, `/api/v1/sessions/${first.id}`, { id: first.id }),
+      await api.get(sessionRoute, `/api/v1/sessions/${first.id}`, { id: first.id }),
       'session detail',
     );
     expect(detail.analysis).not.toBeNull();
@@ -179,7 +156,7 @@ describe.skipIf(!HAVE_FIXTURES)('read API answers match lib/schemas/read-api.ts'
 
     const events = parse(
       eventLogSchema,
-      await get(eventsRoute, `/api/v1/sessions/${first.id}/events?limit=20`, { id: first.id }),
+      await api.get(eventsRoute, `/api/v1/sessions/${first.id}/events?limit=20`, { id: first.id }),
       'event log',
     );
     expect(events.events).toHaveLength(20);
@@ -190,14 +167,14 @@ describe.skipIf(!HAVE_FIXTURES)('read API answers match lib/schemas/read-api.ts'
       const params = { id: first.id, trackId: key };
       const all = parse(
         trackSeriesSchema,
-        await get(seriesRoute, `/api/v1/sessions/${first.id}/tracks/${key}/series`, params),
+        await api.get(seriesRoute, `/api/v1/sessions/${first.id}/tracks/${key}/series`, params),
         'series',
       );
       expect(all.points).toBeGreaterThan(10);
       expect(all.t).toHaveLength(all.points);
       const some = parse(
         trackSeriesSchema,
-        await get(
+        await api.get(
           seriesRoute,
           `/api/v1/sessions/${first.id}/tracks/${key}/series?metrics=bitrate,packetLossPct&maxPoints=50`,
           params,
@@ -211,13 +188,13 @@ describe.skipIf(!HAVE_FIXTURES)('read API answers match lib/schemas/read-api.ts'
   test('GET /api/v1/sessions/{id} of a live session (no analysis yet, or a partial one)', async () => {
     const page = parse(
       sessionPageSchema,
-      await get(sessionsRoute, `/api/v1/sessions?session=${liveSession}`, noParams),
+      await api.get(sessionsRoute, `/api/v1/sessions?session=${liveSession}`, noParams),
       'live list',
     );
     const id = page.sessions[0].id;
     const detail = parse(
       sessionDetailSchema,
-      await get(sessionRoute, `/api/v1/sessions/${id}`, { id }),
+      await api.get(sessionRoute, `/api/v1/sessions/${id}`, { id }),
       'live session detail',
     );
     expect(detail.session.live).toBe(true);
@@ -228,7 +205,7 @@ describe.skipIf(!HAVE_FIXTURES)('read API answers match lib/schemas/read-api.ts'
     const name = encodeURIComponent(conference);
     const detail = parse(
       conferenceDetailSchema,
-      await get(conferenceRoute, `/api/v1/conferences/${name}`, { conference: name }),
+      await api.get(conferenceRoute, `/api/v1/conferences/${name}`, { conference: name }),
       'conference',
     );
     expect(detail.participants).toHaveLength(2);
@@ -242,19 +219,19 @@ describe.skipIf(!HAVE_FIXTURES)('read API answers match lib/schemas/read-api.ts'
 
   test('GET /api/v1/users/{user}', async () => {
     const user = encodeURIComponent(identities[0].user);
-    const detail = parse(userDetailSchema, await get(userRoute, `/api/v1/users/${user}`, { user }), 'user');
+    const detail = parse(userDetailSchema, await api.get(userRoute, `/api/v1/users/${user}`, { user }), 'user');
     expect(detail.sessions).toHaveLength(2);
     expect(detail.user.sessionCount).toBe(2);
   });
 
   test('GET /api/v1/live', async () => {
-    const live = parse(liveResponseSchema, await get(liveRoute, '/api/v1/live', noParams), 'live');
+    const live = parse(liveResponseSchema, await api.get(liveRoute, '/api/v1/live', noParams), 'live');
     const ours = live.conferences.find((c) => c.name === liveConference);
     expect(ours?.sessions.map((s) => s.session)).toEqual([liveSession]);
   });
 
   test('GET /api/health', async () => {
-    parse(healthResponseSchema, await get(healthRoute, '/api/health', noParams), 'health');
+    parse(healthResponseSchema, await api.get(healthRoute, '/api/health', noParams), 'health');
   });
 
   test('the schemas are strict: an extra, a missing or a retyped field fails', async () => {
@@ -269,7 +246,7 @@ describe.skipIf(!HAVE_FIXTURES)('read API answers match lib/schemas/read-api.ts'
 
     const detail = parse(
       sessionDetailSchema,
-      await get(sessionRoute, `/api/v1/sessions/${item.id}`, { id: item.id }),
+      await api.get(sessionRoute, `/api/v1/sessions/${item.id}`, { id: item.id }),
       'detail',
     );
     const [track] = detail.tracks;

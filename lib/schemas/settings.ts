@@ -115,98 +115,156 @@ export const mintTokenInput = z.object({
 export type MintTokenInput = z.input<typeof mintTokenInput>;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Response shapes (times are epoch ms, like the rest of the API).
+// Response shapes, declared once: the data mappers (signingKeyDto, apiKeyDto, staffDto, retentionDto, auditEntryDto)
+// return these types, the settings pages and hooks import them, and test/settings-api-shapes.test.ts parses every
+// real answer with these schemas (strict objects: a field added or dropped on either side fails). Times are epoch
+// ms, like the rest of the API.
 
-export type SigningKeyState = 'active' | 'verifying' | 'revoked';
+const epochMs = z.number();
+const maybeEpochMs = z.number().nullable();
+const seconds = z.number().int().min(0);
+const role = z.enum(ROLES);
 
-export interface SigningKeyDto {
-  id: string;
-  kid: string;
-  source: 'db' | 'env';
-  readOnly: boolean;
-  state: SigningKeyState;
-  createdAt: number | null;
-  activatedAt: number | null;
-  verifyingUntil: number | null;
-  revokedAt: number | null;
-  lastUsedAt: number | null;
-  verifiedLast24h: number;
-}
+export const signingKeyStateSchema = z.enum(['active', 'verifying', 'revoked']);
+export type SigningKeyState = z.infer<typeof signingKeyStateSchema>;
 
-export interface GracePeriodDto {
-  seconds: number;
-  auto: boolean;
-  overrideSeconds: number | null;
-  maxTokenLifetimeSeconds: number | null;
-  marginSeconds: number;
-}
+export const signingKeyDtoSchema = z.strictObject({
+  /** Database id; for env keys, the kid. */
+  id: z.string(),
+  kid: z.string(),
+  /** `env` keys come from CALLSCOPE_JWT_SECRET: read-only, they cannot be rotated or revoked from settings. */
+  source: z.enum(['db', 'env']),
+  readOnly: z.boolean(),
+  state: signingKeyStateSchema,
+  createdAt: maybeEpochMs,
+  activatedAt: maybeEpochMs,
+  verifyingUntil: maybeEpochMs,
+  revokedAt: maybeEpochMs,
+  lastUsedAt: maybeEpochMs,
+  /** Tokens verified with this key in the last 24 hours. */
+  verifiedLast24h: z.number().int().min(0),
+});
+export type SigningKeyDto = z.infer<typeof signingKeyDtoSchema>;
 
-export interface SigningKeysResponse {
-  keys: SigningKeyDto[];
-  grace: GracePeriodDto;
-}
+export const gracePeriodDtoSchema = z.strictObject({
+  /** The grace period a rotation uses now. */
+  seconds,
+  /** `true` when derived from the longest token lifetime seen (no admin override). */
+  auto: z.boolean(),
+  /** Admin override, or null. */
+  overrideSeconds: seconds.nullable(),
+  /** Longest `exp - iat` seen on a verified or minted token (capped), or null when none was seen yet. */
+  maxTokenLifetimeSeconds: seconds.nullable(),
+  marginSeconds: seconds,
+});
+export type GracePeriodDto = z.infer<typeof gracePeriodDtoSchema>;
 
-/** The answer to create/rotate: `secret` is shown this once and never again. */
-export interface NewSigningKeyResponse {
-  key: SigningKeyDto;
-  secret: string;
-  previous: SigningKeyDto[];
-  graceSeconds: number | null;
-}
+/** GET /api/v1/settings/keys. */
+export const signingKeysResponseSchema = z.strictObject({
+  keys: z.array(signingKeyDtoSchema),
+  grace: gracePeriodDtoSchema,
+});
+export type SigningKeysResponse = z.infer<typeof signingKeysResponseSchema>;
 
-export interface ApiKeyDto {
-  id: string;
-  name: string;
-  prefix: string;
-  role: (typeof ROLES)[number];
-  createdAt: number;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-}
+/** POST /api/v1/settings/keys (create or rotate): `secret` is shown this once and never again. */
+export const newSigningKeyResponseSchema = z.strictObject({
+  key: signingKeyDtoSchema,
+  secret: z.string(),
+  /** The keys this rotation demoted (empty for `create`). */
+  previous: z.array(signingKeyDtoSchema),
+  /** This rotation's grace period; null for `create`. */
+  graceSeconds: seconds.nullable(),
+});
+export type NewSigningKeyResponse = z.infer<typeof newSigningKeyResponseSchema>;
 
-/** The answer to create: `key` is shown this once and never again. */
-export interface NewApiKeyResponse {
-  apiKey: ApiKeyDto;
-  key: string;
-}
+/** DELETE /api/v1/settings/keys/{id}: the key as revoked. */
+export const revokedSigningKeyResponseSchema = z.strictObject({ key: signingKeyDtoSchema });
 
-export interface StaffAccountDto {
-  id: string;
-  email: string;
-  name: string | null;
-  role: (typeof ROLES)[number];
-  disabled: boolean;
-  createdAt: number;
-  lastLoginAt: number | null;
-}
+/** GET and PUT /api/v1/settings/keys/grace. */
+export const gracePeriodResponseSchema = z.strictObject({ grace: gracePeriodDtoSchema });
 
-export interface RetentionDto {
-  rawDumpDays: number | null;
-  seriesDays: number | null;
-  sessionDays: number | null;
-  updatedAt: number | null;
-}
+export const apiKeyDtoSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  /** The key's first characters (the full key is never stored). */
+  prefix: z.string(),
+  role,
+  createdAt: epochMs,
+  lastUsedAt: maybeEpochMs,
+  revokedAt: maybeEpochMs,
+});
+export type ApiKeyDto = z.infer<typeof apiKeyDtoSchema>;
 
-export interface AuditEntryDto {
-  id: string;
-  at: number;
-  actorId: string | null;
-  actorEmail: string | null;
-  action: string;
-  target: string | null;
-  detail: Record<string, unknown>;
-  ip: string | null;
-}
+/** GET /api/v1/settings/api-keys. */
+export const apiKeysResponseSchema = z.strictObject({ apiKeys: z.array(apiKeyDtoSchema) });
 
-export interface AuditPage {
-  entries: AuditEntryDto[];
-  nextCursor: string | null;
-}
+/** POST /api/v1/settings/api-keys: `key` is shown this once and never again. */
+export const newApiKeyResponseSchema = z.strictObject({
+  apiKey: apiKeyDtoSchema,
+  key: z.string(),
+});
+export type NewApiKeyResponse = z.infer<typeof newApiKeyResponseSchema>;
 
-export interface MintedTokenResponse {
-  token: string;
+/** DELETE /api/v1/settings/api-keys/{id}: the key as revoked. */
+export const revokedApiKeyResponseSchema = z.strictObject({ apiKey: apiKeyDtoSchema });
+
+export const staffAccountDtoSchema = z.strictObject({
+  id: z.string(),
+  email: z.string(),
+  name: z.string().nullable(),
+  role,
+  disabled: z.boolean(),
+  createdAt: epochMs,
+  lastLoginAt: maybeEpochMs,
+});
+export type StaffAccountDto = z.infer<typeof staffAccountDtoSchema>;
+
+/** GET /api/v1/settings/staff. */
+export const staffListResponseSchema = z.strictObject({ staff: z.array(staffAccountDtoSchema) });
+
+/** POST /api/v1/settings/staff and PATCH /api/v1/settings/staff/{id}: the account as stored. */
+export const staffAccountResponseSchema = z.strictObject({ staff: staffAccountDtoSchema });
+
+const keptDays = z.number().int().min(1).nullable();
+
+export const retentionDtoSchema = z.strictObject({
+  rawDumpDays: keptDays,
+  seriesDays: keptDays,
+  sessionDays: keptDays,
+  /** Null while the policy was never set (the defaults apply). */
+  updatedAt: maybeEpochMs,
+});
+export type RetentionDto = z.infer<typeof retentionDtoSchema>;
+
+/** GET and PUT /api/v1/settings/retention. */
+export const retentionResponseSchema = z.strictObject({ retention: retentionDtoSchema });
+
+export const auditEntryDtoSchema = z.strictObject({
+  /** The row id (a bigint, as a string); also the paging cursor. */
+  id: z.string(),
+  at: epochMs,
+  actorId: z.string().nullable(),
+  actorEmail: z.string().nullable(),
+  action: z.string(),
+  target: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+  ip: z.string().nullable(),
+});
+export type AuditEntryDto = z.infer<typeof auditEntryDtoSchema>;
+
+/** GET /api/v1/settings/audit: newest first. */
+export const auditPageSchema = z.strictObject({
+  entries: z.array(auditEntryDtoSchema),
+  nextCursor: z.string().nullable(),
+});
+export type AuditPage = z.infer<typeof auditPageSchema>;
+
+/** POST /api/v1/tokens. */
+export const mintedTokenResponseSchema = z.strictObject({
+  token: z.string(),
   /** Epoch milliseconds. */
-  expiresAt: number;
+  expiresAt: epochMs,
   /** The signing key's kid (also in the JWT header); null when signed with a CALLSCOPE_JWT_SECRET entry. */
-  kid: string | null;
-}
+  kid: z.string().nullable(),
+});
+export type MintedTokenResponse = z.infer<typeof mintedTokenResponseSchema>;

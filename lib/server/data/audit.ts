@@ -39,16 +39,8 @@ export interface AuditInput {
   ip?: string | null;
 }
 
-export interface AuditEntry {
-  id: string;
-  at: Date;
-  actorId: string | null;
-  actorEmail: string | null;
-  action: string;
-  target: string | null;
-  detail: Record<string, unknown>;
-  ip: string | null;
-}
+/** An audit row as read: the API's `AuditEntryDto` (lib/schemas/settings.ts) with `at` as a Date. */
+export type AuditEntry = Omit<AuditEntryDto, 'at'> & { at: Date };
 
 type Client = Prisma.TransactionClient | ReturnType<typeof db>;
 

@@ -1,4 +1,4 @@
-import { MAX_GRACE_SECONDS } from '@/lib/schemas/settings';
+import { type GracePeriodDto, MAX_GRACE_SECONDS } from '@/lib/schemas/settings';
 import { type Actor, auditFor } from '@/lib/server/data/audit';
 import {
   deleteUsageBefore,
@@ -27,18 +27,6 @@ const MAX_AUTO_LIFETIME_SECONDS = 30 * 24 * 3600;
 /** Usage buckets older than this serve nothing (the UI shows 24 h). */
 const USAGE_KEPT_MS = 7 * 24 * 3600_000;
 
-export interface GracePeriod {
-  /** The grace period a rotation uses now. */
-  seconds: number;
-  /** `true` when derived from the longest token lifetime seen (no admin override). */
-  auto: boolean;
-  /** Admin override, or null. */
-  overrideSeconds: number | null;
-  /** Longest `exp - iat` seen on a verified or minted token (capped), or null when none was seen yet. */
-  maxTokenLifetimeSeconds: number | null;
-  marginSeconds: number;
-}
-
 /** A valid grace period in whole seconds (0 … 365 days), else `invalid_grace`. */
 export function checkGrace(seconds: number): number {
   if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_GRACE_SECONDS) {
@@ -47,7 +35,7 @@ export function checkGrace(seconds: number): number {
   return Math.round(seconds);
 }
 
-export async function getGracePeriod(): Promise<GracePeriod> {
+export async function getGracePeriod(): Promise<GracePeriodDto> {
   const { overrideSeconds, maxLifetimeSeen } = await readGraceSettings();
   const lifetime = Math.min(maxLifetimeSeen ?? DEFAULT_TOKEN_LIFETIME_SECONDS, MAX_AUTO_LIFETIME_SECONDS);
   return {
@@ -63,7 +51,7 @@ export async function getGracePeriod(): Promise<GracePeriod> {
 export async function setGracePeriodSeconds(
   seconds: number | null,
   opts: { actor?: Actor } = {},
-): Promise<GracePeriod> {
+): Promise<GracePeriodDto> {
   await writeGraceOverride(seconds === null ? null : checkGrace(seconds));
   await auditFor(opts.actor, 'signing_key.grace_period_set', null, { seconds });
   return getGracePeriod();
