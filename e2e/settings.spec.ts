@@ -245,8 +245,10 @@ test('an admin API key mints tokens over HTTP; a support API key and a missing k
   await page.getByTestId('retention-rawDumpDays').fill('60');
   await page.getByTestId('save-retention').click();
   await expect(page.getByTestId('retention-form')).toContainText('cannot be kept longer than the session rows');
+  // A cookie-authenticated write names its origin, as the browser's own requests do (CSRF check).
   const invalid = await page.request.put('/api/v1/settings/retention', {
     data: { rawDumpDays: 60, seriesDays: null, sessionDays: 30 },
+    headers: { origin: new URL(page.url()).origin },
   });
   expect(invalid.status()).toBe(422);
   await page.getByTestId('retention-rawDumpDays').fill('14');

@@ -1,6 +1,7 @@
 /**
- * The one wrapper every route handler goes through: zod validation, the role check, and one error shape
- * `{error: {code, message, issues?}}`. 401 means "not signed in"; 403 "signed in but not allowed".
+ * The one wrapper every route handler goes through: zod validation, the role check, CSRF protection of
+ * cookie-authenticated writes, and one error shape `{error: {code, message, issues?}}`. 401 means "not signed in";
+ * 403 "signed in but not allowed" (or a write from another origin). docs/security.md describes the CSRF rule.
  */
 
 import type { NextRequest } from 'next/server';
@@ -51,7 +52,69 @@ export type Actor =
   | { kind: 'staff'; id: string; email: string; role: Role }
   | { kind: 'api-key'; id: string; role: Role };
 
-/** Who calls: an API key in `Authorization: Bearer cs_...`, else the staff session cookie. */
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function firstValue(req: Request, name: string): string | undefined {
+  return req.headers.get(name)?.split(',')[0]?.trim() || undefined;
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The origins this server answers as: the request's own (`Host`, or `X-Forwarded-Host`, with `X-Forwarded-Proto`)
+ * and NEXTAUTH_URL's. A cross-site page cannot set any of these headers on a request it makes the browser send
+ * (a custom header needs a CORS preflight, which Callscope never grants), so they are safe to compare with here.
+ */
+function ownOrigins(req: Request): Set<string> {
+  const origins = new Set<string>();
+  const proto = firstValue(req, 'x-forwarded-proto') ?? originOf(req.url)?.split(':')[0] ?? 'http';
+  for (const host of [firstValue(req, 'x-forwarded-host'), firstValue(req, 'host')]) {
+    const origin = host ? originOf(`${proto}://${host}`) : undefined;
+    if (origin) origins.add(origin);
+  }
+  const configured = process.env.NEXTAUTH_URL ? originOf(process.env.NEXTAUTH_URL) : undefined;
+  if (configured) origins.add(configured);
+  return origins;
+}
+
+/**
+ * Whether a browser sent this request from one of our own pages: its `Origin` is ours, or the browser itself says
+ * `Sec-Fetch-Site: same-origin`. `required`: a request without `Origin` fails too (cookie-authenticated writes).
+ */
+function fromOwnOrigin(req: Request, required: boolean): boolean {
+  if (req.headers.get('sec-fetch-site') === 'same-origin') return true;
+  const origin = req.headers.get('origin');
+  if (!origin) return !required;
+  return ownOrigins(req).has(origin);
+}
+
+/**
+ * CSRF protection for writes a browser could be made to send: a cookie-authenticated POST/PUT/PATCH/DELETE must come
+ * from one of Callscope's own pages (`Origin` or `Sec-Fetch-Site`, a missing `Origin` refused). A same-site page on
+ * another port gets the cookie sent along, and an HTML form needs no CORS preflight: only these headers tell.
+ */
+function assertSameOriginWrite(req: Request): void {
+  if (!WRITE_METHODS.has(req.method)) return;
+  if (!fromOwnOrigin(req, true)) {
+    throw new ApiError(
+      'forbidden',
+      req.headers.get('origin')
+        ? 'Cross-origin request refused: a signed-in write must come from this site'
+        : 'Request without an Origin header refused: a signed-in write must come from this site',
+    );
+  }
+}
+
+/**
+ * Who calls: an API key in `Authorization: Bearer cs_...`, else the staff session cookie. A cookie-authenticated
+ * write from another origin throws 403 (CSRF; API keys are not sent by browsers on their own and are exempt).
+ */
 export async function resolveActor(req: Request): Promise<Actor | null> {
   const header = req.headers.get('authorization');
   if (header && /^Bearer\s+cs_/i.test(header)) {
@@ -60,7 +123,17 @@ export async function resolveActor(req: Request): Promise<Actor | null> {
     return { kind: 'api-key', id: key.id, role: key.role };
   }
   const staff = await getStaffSession();
-  return staff ? { kind: 'staff', id: staff.id, email: staff.email, role: staff.role } : null;
+  if (!staff) return null;
+  assertSameOriginWrite(req);
+  return { kind: 'staff', id: staff.id, email: staff.email, role: staff.role };
+}
+
+/** JSON bodies must say so: a form (`text/plain`, urlencoded, multipart) cannot then pose as a JSON call. */
+function assertJsonBody(req: Request): void {
+  const type = req.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new ApiError('unsupported_media_type', 'The body must be JSON, sent with Content-Type: application/json');
+  }
 }
 
 /**
@@ -114,7 +187,13 @@ export function route<
           throw new ApiError('forbidden', `This needs the ${options.access} role`);
         }
       } else {
+        // Public routes judge a request by its token (ingest) or by nothing (setup): a cookie that fails the
+        // origin check is not an error here, it is just not used (handleUpload grants staff nothing without it).
         actor = await resolveActor(req).catch(() => null);
+        // A public JSON write (first-admin setup) sent by a browser must still come from our own pages.
+        if (options.body && WRITE_METHODS.has(req.method) && !fromOwnOrigin(req, false)) {
+          throw new ApiError('forbidden', 'Cross-origin request refused');
+        }
       }
       let query = undefined as Infer<Q>;
       if (options.query) {
@@ -125,6 +204,8 @@ export function route<
       }
       let body = undefined as Infer<B>;
       if (options.body) {
+        // API keys are sent by programs, which may leave the header out; anything a browser sends must be JSON.
+        if (actor?.kind !== 'api-key') assertJsonBody(req);
         let raw: unknown;
         try {
           raw = await req.json();
@@ -152,7 +233,7 @@ const DUMP_FORMAT_ERROR: Record<DumpFormatErrorKind, ErrorCode> = {
 
 function toErrorResponse(err: unknown): Response {
   if (err instanceof ApiError) return errorResponse(err.code, err.message, err.issues);
-  if (err instanceof DumpFormatError) return errorResponse(DUMP_FORMAT_ERROR[err.kind], err.message);
+  if (DumpFormatError.is(err)) return errorResponse(DUMP_FORMAT_ERROR[err.kind], err.message);
   if (err instanceof DomainError) return errorResponse(err.apiCode, err.message, { reason: err.code });
   const code = (err as { code?: string })?.code;
   // Prisma errors by code, never by message text.

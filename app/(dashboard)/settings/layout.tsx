@@ -1,5 +1,5 @@
+import { forbidden } from 'next/navigation';
 import type { ReactNode } from 'react';
-import { Forbidden } from '@/components/forbidden';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
 import { hasRole } from '@/lib/shared/roles';
 import { SettingsNav } from './settings-nav';
@@ -10,7 +10,7 @@ export const dynamic = 'force-dynamic';
 // Every settings screen: admins only (each page and every settings API route check again).
 export default async function SettingsLayout({ children }: { children: ReactNode }) {
   const staff = await getStaffSession();
-  if (!hasRole(staff?.role, 'admin')) return <Forbidden required="admin" />;
+  if (!hasRole(staff?.role, 'admin')) forbidden();
   return (
     <div className="settings">
       <SettingsNav />

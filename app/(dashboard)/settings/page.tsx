@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { Forbidden } from '@/components/forbidden';
+import { forbidden } from 'next/navigation';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
 import { hasRole } from '@/lib/shared/roles';
 import { SETTINGS_SECTIONS } from './sections';
@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic';
 // Settings overview (admins only): one card per section.
 export default async function SettingsPage() {
   const staff = await getStaffSession();
-  if (!hasRole(staff?.role, 'admin')) return <Forbidden required="admin" />;
+  if (!hasRole(staff?.role, 'admin')) forbidden();
   return (
     <section className="page" aria-labelledby="settings-title" data-testid="settings-overview">
       <div className="page-head">

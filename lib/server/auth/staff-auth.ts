@@ -2,6 +2,7 @@ import type { NextAuthOptions } from 'next-auth';
 import { getServerSession } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { authenticateStaff, findEnabledStaffIdByEmail, getStaff } from '@/lib/server/data/staff';
+import { forwardedClientAddress } from '@/lib/server/ingest/session-rules';
 import { isRole, type Role } from '@/lib/shared/roles';
 
 /**
@@ -10,36 +11,111 @@ import { isRole, type Role } from '@/lib/shared/roles';
  * on every request so a role change or a disabled account takes effect at once.
  */
 
+/**
+ * Sign-in rate limiting (docs/security.md, "Sign-in limiter"). Failures count per (email, address) pair: from the
+ * fifth within 15 minutes the pair waits 1, 2, 4, 8 and then 15 minutes after each further failure, and a success
+ * clears it, so whoever locks an account from one address does not lock its owner out at another. An address also
+ * counts its failures across accounts (password spraying): from the twentieth it waits the same way, except for
+ * accounts that signed in from it in the last 30 days (their pair limit still applies). The address is the one
+ * server.ts resolved into X-Forwarded-For (CALLSCOPE_TRUST_PROXY). In memory, per process.
+ */
 const WINDOW_MS = 15 * 60_000;
-const MAX_FAILURES = 5;
-const failures = new Map<string, { count: number; first: number }>();
+const PAIR_FREE_FAILURES = 5;
+const ADDRESS_FREE_FAILURES = 20;
+const FIRST_DELAY_MS = 60_000;
+const MAX_DELAY_MS = 15 * 60_000;
+const TRUSTED_FOR_MS = 30 * 24 * 60 * 60_000;
+const MAX_ENTRIES = 20_000;
 
-/** Sign-in rate limiting: 5 failed attempts per email (and per address) in 15 minutes. */
-export function signInBlocked(keys: string[]): boolean {
-  const now = Date.now();
-  return keys.some((k) => {
-    const f = failures.get(k);
-    if (!f) return false;
-    if (now - f.first > WINDOW_MS) {
-      failures.delete(k);
-      return false;
-    }
-    return f.count >= MAX_FAILURES;
-  });
+interface FailureRecord {
+  count: number;
+  last: number;
+  lockedUntil: number;
 }
 
-function recordFailure(keys: string[]): void {
-  const now = Date.now();
-  for (const k of keys) {
-    const f = failures.get(k);
-    if (!f || now - f.first > WINDOW_MS) failures.set(k, { count: 1, first: now });
-    else f.count++;
+const pairFailures = new Map<string, FailureRecord>();
+const addressFailures = new Map<string, FailureRecord>();
+/** (email, address) pairs that signed in successfully, with when. */
+const recentSuccesses = new Map<string, number>();
+
+/** Forgotten once 15 minutes pass without a failure and no wait is in force. */
+function liveRecord(map: Map<string, FailureRecord>, key: string, now: number): FailureRecord | undefined {
+  const record = map.get(key);
+  if (record && now - record.last > WINDOW_MS && now >= record.lockedUntil) {
+    map.delete(key);
+    return undefined;
+  }
+  return record;
+}
+
+/** Bounded memory: past MAX_ENTRIES the oldest entries go (Map order is insertion order; updates re-insert). */
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > MAX_ENTRIES) {
+    const oldest = map.keys().next().value;
+    if (oldest === undefined) break;
+    map.delete(oldest);
   }
 }
 
+function countFailure(map: Map<string, FailureRecord>, key: string, freeFailures: number, now: number): void {
+  const record = liveRecord(map, key, now) ?? { count: 0, last: now, lockedUntil: 0 };
+  record.count++;
+  record.last = now;
+  if (record.count >= freeFailures) {
+    const delay = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (record.count - freeFailures));
+    record.lockedUntil = now + delay;
+  }
+  remember(map, key, record);
+}
+
+function pairKey(email: string, address: string): string {
+  return `${email}\n${address}`;
+}
+
+function recentlySucceeded(key: string, now: number): boolean {
+  const at = recentSuccesses.get(key);
+  if (at === undefined) return false;
+  if (now - at > TRUSTED_FOR_MS) {
+    recentSuccesses.delete(key);
+    return false;
+  }
+  return true;
+}
+
+/** When this (email, address) may try again (epoch ms), or null if it may now. */
+export function signInBlockedUntil(email: string, address: string, now = Date.now()): number | null {
+  const key = pairKey(email, address);
+  const until = [liveRecord(pairFailures, key, now)?.lockedUntil ?? 0];
+  if (!recentlySucceeded(key, now)) until.push(liveRecord(addressFailures, address, now)?.lockedUntil ?? 0);
+  const latest = Math.max(...until);
+  return latest > now ? latest : null;
+}
+
+export function recordSignInFailure(email: string, address: string, now = Date.now()): void {
+  countFailure(pairFailures, pairKey(email, address), PAIR_FREE_FAILURES, now);
+  countFailure(addressFailures, address, ADDRESS_FREE_FAILURES, now);
+}
+
+/** A success clears its pair (not the address: one good account must not reset a spraying address). */
+export function recordSignInSuccess(email: string, address: string, now = Date.now()): void {
+  const key = pairKey(email, address);
+  pairFailures.delete(key);
+  remember(recentSuccesses, key, now);
+}
+
+/** Tests only: forget every failure and success. */
+export function resetSignInLimiter(): void {
+  pairFailures.clear();
+  addressFailures.clear();
+  recentSuccesses.clear();
+}
+
 export class SignInRateLimited extends Error {
-  constructor() {
-    super('Too many failed sign-in attempts. Try again in 15 minutes.');
+  constructor(until: number) {
+    const minutes = Math.max(1, Math.ceil((until - Date.now()) / 60_000));
+    super(`Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
   }
 }
 
@@ -82,15 +158,16 @@ export const authOptions: NextAuthOptions = {
       async authorize(credentials, req) {
         const email = String(credentials?.email ?? '').toLowerCase();
         const password = String(credentials?.password ?? '');
-        const forwarded = req?.headers?.['x-forwarded-for'];
-        const ip = (Array.isArray(forwarded) ? forwarded[0] : forwarded) ?? 'local';
-        const keys = [`email:${email}`, `ip:${ip}`];
-        if (signInBlocked(keys)) throw new SignInRateLimited();
+        // The one address server.ts resolved (socket, or the trusted proxy's entry).
+        const address = forwardedClientAddress(req?.headers?.['x-forwarded-for']) ?? 'local';
+        const blockedUntil = signInBlockedUntil(email, address);
+        if (blockedUntil !== null) throw new SignInRateLimited(blockedUntil);
         const staff = email && password ? await authenticateStaff(email, password) : null;
         if (!staff) {
-          recordFailure(keys);
+          recordSignInFailure(email, address);
           return null;
         }
+        recordSignInSuccess(email, address);
         return { id: staff.id, email: staff.email, name: staff.name ?? staff.email };
       },
     }),
@@ -134,4 +211,3 @@ export async function getStaffSession(): Promise<StaffSession | null> {
   if (!staff || !isRole(staff.role)) return null;
   return staff;
 }
-

@@ -1,4 +1,5 @@
 import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query';
+import { notFound } from 'next/navigation';
 import { queryKeys, trackPanelSeriesRange } from '@/lib/client/query-keys';
 import { redirectToLogin } from '@/lib/server/auth/login-redirect';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
@@ -30,25 +31,28 @@ export default async function ConferencePage({
   const staff = await getStaffSession();
   if (!hasRole(staff?.role, 'support')) return redirectToLogin();
   const detail = await getConference(name);
+  // An unknown conference is a 404 document (not-found.tsx), not a 200 page that fails in the browser.
+  if (!detail) notFound();
 
   // The first screen arrives drawn: its series are read here and handed to the browser's query cache under the
   // key the track panels use, so the charts render on the server and hydrate without a request.
   const query = await searchParams;
   const range = trackPanelSeriesRange(zoomRange(first(query.from), first(query.to)));
   const queryClient = new QueryClient();
-  if (detail) {
-    await Promise.all(
-      firstScreenTracks(detail, SERVER_RENDERED_COLUMNS).map(async (track) => {
-        const series = await readTrackSeries(track.sessionId, track.trackKey, { ...range, metrics: range.metrics.split(',') });
-        if (series) queryClient.setQueryData(queryKeys.sessions.series(track.sessionId, track.trackKey, range), series);
-      }),
-    );
-  }
+  await Promise.all(
+    firstScreenTracks(detail, SERVER_RENDERED_COLUMNS).map(async (track) => {
+      const series = await readTrackSeries(track.sessionId, track.trackKey, {
+        ...range,
+        metrics: range.metrics.split(','),
+      });
+      if (series) queryClient.setQueryData(queryKeys.sessions.series(track.sessionId, track.trackKey, range), series);
+    }),
+  );
   return (
     // No Suspense boundary: React would stream the page as a boundary revealed up to 300 ms after the header
     // (it batches reveals); without one, the drawn page is in the first paint.
     <HydrationBoundary state={dehydrate(queryClient)}>
-      <ConferencePageClient name={name} initialData={detail ?? undefined} />
+      <ConferencePageClient name={name} initialData={detail} />
     </HydrationBoundary>
   );
 }

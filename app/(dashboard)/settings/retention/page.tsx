@@ -1,4 +1,4 @@
-import { Forbidden } from '@/components/forbidden';
+import { forbidden } from 'next/navigation';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
 import { hasRole } from '@/lib/shared/roles';
 import { RetentionPageClient } from './page-client';
@@ -8,6 +8,6 @@ export const dynamic = 'force-dynamic';
 // Settings → Retention: days to keep raw dumps, series and session rows (admins only).
 export default async function Page() {
   const staff = await getStaffSession();
-  if (!hasRole(staff?.role, 'admin')) return <Forbidden required="admin" />;
+  if (!hasRole(staff?.role, 'admin')) forbidden();
   return <RetentionPageClient />;
 }
