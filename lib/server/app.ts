@@ -27,7 +27,7 @@ import { createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
 import { logger } from '@/lib/server/logger';
 import { projectRoot } from '@/lib/server/paths';
 import { createProcessingQueue, type ProcessingQueue } from '@/lib/server/processing/queue';
-import { eventLogInWorker } from '@/lib/server/processing/worker-pool';
+import { dumpInfoInWorker, eventLogInWorker } from '@/lib/server/processing/worker-pool';
 import { startRetentionPurge } from '@/lib/server/retention-purge';
 import { startKeyRingMaintenance } from '@/lib/server/signing-keys/grace';
 import { createDatabaseKeyRing } from '@/lib/server/signing-keys/key-ring';
@@ -103,8 +103,20 @@ function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue): Serve
     trustedProxies: env.CALLSCOPE_TRUST_PROXY,
     idleMs: env.CALLSCOPE_SESSION_IDLE_MINUTES * 60_000,
     maxUploadBytes: env.CALLSCOPE_MAX_UPLOAD_MB * 1024 * 1024,
+    ingestLimits: {
+      maxFrameBytes: env.CALLSCOPE_INGEST_MAX_FRAME_BYTES,
+      framesPerSecond: env.CALLSCOPE_INGEST_FRAMES_PER_SECOND,
+      frameBurst: env.CALLSCOPE_INGEST_FRAME_BURST,
+      bytesPerSecond: env.CALLSCOPE_INGEST_BYTES_PER_SECOND,
+      byteBurst: env.CALLSCOPE_INGEST_BYTE_BURST,
+      maxConnectionsPerToken: env.CALLSCOPE_INGEST_MAX_CONNECTIONS_PER_TOKEN,
+      maxConnectionsPerAddress: env.CALLSCOPE_INGEST_MAX_CONNECTIONS_PER_ADDRESS,
+      connectionsPerSecondPerAddress: env.CALLSCOPE_INGEST_CONNECTIONS_PER_SECOND_PER_ADDRESS,
+      connectionBurstPerAddress: env.CALLSCOPE_INGEST_CONNECTION_BURST_PER_ADDRESS,
+    },
     scheduleProcessing: (id, reason) => queue.schedule(id, reason),
     eventLog: async (dumpId, filter) => eventLogInWorker(await readAll(await store.read(dumpId)), filter),
+    dumpInfo: (file) => dumpInfoInWorker(file),
     startedAt: Date.now(),
     version: readVersion(),
   };
@@ -124,6 +136,14 @@ async function prepareNext(dev: boolean, port: number): Promise<NextHandlers> {
   };
 }
 
+/** The security headers proxy.ts gives Next's responses, for the few this server answers itself. */
+const PLAIN_RESPONSE_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
 /**
  * One HTTP server: the rtcstats health check, Next for everything else, WebSocket upgrades to the ingest (Next's
  * own in development). Only a trusted proxy may say who the client is: `X-Forwarded-For` is reduced here, once, to
@@ -137,14 +157,19 @@ function createHttpServer(
 ): http.Server {
   const server = http.createServer((req, res) => {
     if (req.url === '/healthcheck' && (req.method === 'GET' || req.method === 'HEAD')) {
-      res.writeHead(200).end();
+      res.writeHead(200, PLAIN_RESPONSE_HEADERS).end();
       return;
     }
     const address = clientAddress(req.headers, req.socket.remoteAddress, context.trustedProxies);
     if (address === undefined) delete req.headers['x-forwarded-for'];
     else req.headers['x-forwarded-for'] = address;
+    // What scheme and host the client used is a proxy's word too: without a trusted one, a client cannot claim it.
+    if (context.trustedProxies === 0) {
+      delete req.headers['x-forwarded-proto'];
+      delete req.headers['x-forwarded-host'];
+    }
     if (!next) {
-      res.writeHead(404, { 'content-type': 'application/json' });
+      res.writeHead(404, { ...PLAIN_RESPONSE_HEADERS, 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'not_found', message: 'dashboard disabled on this server' } }));
       return;
     }
@@ -189,7 +214,14 @@ function startBackgroundWork(context: ServerContext, queue: ProcessingQueue) {
   };
 }
 
-/** Live sessions end with 1001 (their dumps closed and stored), then sockets, HTTP, jobs, key ring, database. */
+/**
+ * The drain (SIGTERM, or `close()` in tests): stop taking connections, and let the ones whose token is being
+ * checked open their sessions; end every live session with 1001 (each
+ * dump's last frames flushed and synced, its close line written, the dump stored, `session_end` in its row), all
+ * at once; let clients finish their closing handshakes; let the running processing job finish (queued ones stay
+ * queued in the database: `unfinishedSessions` resumes them at the next start); then the key ring, the store,
+ * Next and the database, in that order. server.ts bounds it all with CALLSCOPE_SHUTDOWN_TIMEOUT_SECONDS.
+ */
 async function shutdown(parts: {
   context: ServerContext;
   ingest: ReturnType<typeof createIngestWebSocketServer>;
@@ -200,13 +232,17 @@ async function shutdown(parts: {
 }): Promise<void> {
   const { context, ingest, server, background, next, database } = parts;
   background.stopTimers();
-  for (const s of context.live.all()) {
-    s.closeTransport?.(1001, 'server shutting down');
-    await s.end(1001, 'server shutting down');
-  }
+  const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await ingest.stopAccepting();
+  await Promise.all(
+    context.live.all().map((s) => {
+      s.closeTransport?.(1001, 'server shutting down');
+      return s.end(1001, 'server shutting down');
+    }),
+  );
   await ingest.close();
   server.closeAllConnections?.();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await serverClosed;
   await background.stopJobs();
   await context.keyRing.close();
   context.store.close?.();

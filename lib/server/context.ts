@@ -1,5 +1,7 @@
 import type { EventLog } from '@/lib/schemas/read-api';
+import type { DumpInfo } from '@/lib/stats/decode/dump-info';
 import type { DumpStore } from '@/lib/server/dump-store/dump-store';
+import type { IngestLimits } from '@/lib/server/ingest/ingest-limits';
 import type { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
 import type { SigningKeyRing } from '@/lib/server/signing-keys/types';
 
@@ -16,10 +18,14 @@ export interface ServerContext {
   trustedProxies: number;
   idleMs: number;
   maxUploadBytes: number;
+  /** WebSocket ingest limits (CALLSCOPE_INGEST_*). */
+  ingestLimits: IngestLimits;
   /** Queues a session for processing (at end, and periodically while live). */
   scheduleProcessing(sessionId: bigint, reason: 'ended' | 'live'): void;
   /** The event log of a stored dump, decoded off the main thread. */
   eventLog(dumpId: string, filter: { pc?: string; type?: string; limit: number }): Promise<EventLog>;
+  /** What the dump stored at `file` is (readDumpInfo), read off the main thread; DumpFormatError when unusable. */
+  dumpInfo(file: string): Promise<DumpInfo>;
   startedAt: number;
   version: string;
 }

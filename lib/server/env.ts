@@ -18,6 +18,12 @@ const secretList = z
     message: 'every CALLSCOPE_JWT_SECRET entry needs at least 32 bytes (256 bits)',
   });
 
+/** A number of the ingest limits; an empty value counts as unset (it must not turn a limit off by accident). */
+function ingestLimit(o: { min: 0 | 1; default: number; fraction?: boolean }) {
+  const n = o.fraction ? z.coerce.number() : z.coerce.number().int();
+  return z.preprocess((v) => (v === '' ? undefined : v), n.min(o.min).default(o.default));
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -36,6 +42,8 @@ const envSchema = z.object({
   CALLSCOPE_ADMIN_EMAIL: z.string().email().optional(),
   CALLSCOPE_ADMIN_PASSWORD: z.string().min(8).optional(),
   CALLSCOPE_SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
+  // SIGTERM drains live sessions; past this the process exits anyway (exit code 1).
+  CALLSCOPE_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(10),
   CALLSCOPE_MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
   // How many proxies in front of Callscope append to X-Forwarded-For: false/0 (none: the socket's address), true = 1.
   CALLSCOPE_TRUST_PROXY: z
@@ -43,6 +51,16 @@ const envSchema = z.object({
     .default('false')
     .refine((v) => /^(true|false|\d{1,2})$/.test(v), { message: 'true, false or a number of proxies (0–99)' })
     .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v))),
+  // WebSocket ingest limits (lib/server/ingest/ingest-limits.ts); a rate or a count of 0 turns that limit off.
+  CALLSCOPE_INGEST_MAX_FRAME_BYTES: ingestLimit({ min: 1, default: 4_194_304 }),
+  CALLSCOPE_INGEST_FRAMES_PER_SECOND: ingestLimit({ min: 0, default: 50, fraction: true }),
+  CALLSCOPE_INGEST_FRAME_BURST: ingestLimit({ min: 1, default: 2000 }),
+  CALLSCOPE_INGEST_BYTES_PER_SECOND: ingestLimit({ min: 0, default: 1_048_576 }),
+  CALLSCOPE_INGEST_BYTE_BURST: ingestLimit({ min: 1, default: 16_777_216 }),
+  CALLSCOPE_INGEST_MAX_CONNECTIONS_PER_TOKEN: ingestLimit({ min: 0, default: 10 }),
+  CALLSCOPE_INGEST_MAX_CONNECTIONS_PER_ADDRESS: ingestLimit({ min: 0, default: 500 }),
+  CALLSCOPE_INGEST_CONNECTIONS_PER_SECOND_PER_ADDRESS: ingestLimit({ min: 0, default: 20, fraction: true }),
+  CALLSCOPE_INGEST_CONNECTION_BURST_PER_ADDRESS: ingestLimit({ min: 1, default: 200 }),
   CALLSCOPE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NEXTAUTH_SECRET: z.string().optional(),
   NEXTAUTH_URL: z.string().optional(),
@@ -62,12 +80,21 @@ const envSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().optional(),
 });
 
+const checkedEnvSchema = envSchema.refine(
+  (e) =>
+    e.CALLSCOPE_INGEST_BYTES_PER_SECOND === 0 || e.CALLSCOPE_INGEST_BYTE_BURST >= e.CALLSCOPE_INGEST_MAX_FRAME_BYTES,
+  {
+    message: 'must be at least CALLSCOPE_INGEST_MAX_FRAME_BYTES (else a frame of the largest size is never accepted)',
+    path: ['CALLSCOPE_INGEST_BYTE_BURST'],
+  },
+);
+
 export type Env = z.infer<typeof envSchema>;
 
 let cached: Env | undefined;
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = envSchema.safeParse(source);
+  const parsed = checkedEnvSchema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);

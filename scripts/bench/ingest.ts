@@ -498,6 +498,10 @@ async function runOnce(kind: Kind, label: string, opts: Options, workload: Workl
         PORT: '0',
         HOST: '127.0.0.1',
         CALLSCOPE_LOG_LEVEL: process.env.CALLSCOPE_LOG_LEVEL ?? 'info',
+        // Saturation replays each dump as fast as it can: far above what one browser sends, so the per-connection
+        // rate limits (there to stop floods) are off for it.
+        CALLSCOPE_INGEST_FRAMES_PER_SECOND: '0',
+        CALLSCOPE_INGEST_BYTES_PER_SECOND: '0',
         BENCH_NO_PROCESSING: opts.noProcessing ? '1' : '0',
       });
     } else {

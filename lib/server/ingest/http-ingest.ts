@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import Bowser from 'bowser';
 import { ApiError, resolveActor } from '@/lib/server/api';
 import { IngestAuthError, type VerifiedIngest, verifyIngestToken } from '@/lib/server/auth/ingest-token';
 import { serverContext } from '@/lib/server/context';
 import { endSession, insertSession } from '@/lib/server/data/sessions';
 import { deviceIdAt } from '@/lib/server/ingest/device-id';
+import { MAX_BATCH_BYTES, parseFrameBatch } from '@/lib/server/ingest/frame-batch';
 import { LiveSession } from '@/lib/server/ingest/live-session';
 import { tokenFromRequest } from '@/lib/server/ingest/request-token';
 import {
@@ -14,10 +14,10 @@ import {
   isServerUserAgent,
   obfuscateIp,
 } from '@/lib/server/ingest/session-rules';
+import { receiveDump } from '@/lib/server/ingest/upload-body';
 import { logger } from '@/lib/server/logger';
 import { hasRole } from '@/lib/shared/roles';
 import { maybeGunzip } from '@/lib/stats/decode/detect';
-import { readDumpInfo } from '@/lib/stats/decode/dump-info';
 import type { DumpFormat } from '@/lib/stats/model';
 
 /**
@@ -61,24 +61,6 @@ async function readLimitedBody(req: Request, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Multipart uploads carry the dump in a `file` field (or the first file part). */
-async function dumpBytes(req: Request, limit: number): Promise<Buffer> {
-  const type = req.headers.get('content-type') ?? '';
-  if (type.startsWith('multipart/form-data')) {
-    const declared = Number(req.headers.get('content-length') ?? '0');
-    if (declared > limit) throw new ApiError('payload_too_large', `Body larger than ${Math.round(limit / 1048576)} MB`);
-    const form = await req.formData().catch(() => {
-      throw new ApiError('bad_request', 'Invalid multipart body');
-    });
-    const file = form.get('file') ?? [...form.values()].find((v) => typeof v !== 'string');
-    if (!file || typeof file === 'string') throw new ApiError('bad_request', 'Multipart upload needs a `file` part');
-    if (file.size > limit)
-      throw new ApiError('payload_too_large', `File larger than ${Math.round(limit / 1048576)} MB`);
-    return Buffer.from(await file.arrayBuffer());
-  }
-  return readLimitedBody(req, limit);
-}
-
 export interface UploadResult {
   id: string;
   dumpId: string;
@@ -97,10 +79,15 @@ export async function handleUpload(req: Request): Promise<UploadResult> {
   const actor = await resolveActor(req).catch(() => null);
   const staffUpload = actor && hasRole(actor.role, 'engineer');
   const auth: VerifiedIngest = staffUpload ? { identity: {}, key: null } : await authorizeHttp(req);
-  const body = await dumpBytes(req, ctx.maxUploadBytes);
-  if (body.length === 0) throw new ApiError('bad_request', 'Empty body');
-  const info = readDumpInfo(body, { maxInflatedBytes: ctx.maxUploadBytes });
-  const bytes = info.inflated;
+  const dumpId = randomUUID();
+  const file = ctx.store.workPath(dumpId);
+  const bytes = await receiveDump(req, file, ctx.maxUploadBytes);
+  // Reading what the dump is costs a JSON.parse per line: a worker thread does it, not this event loop (and the
+  // worker pool stays out of Next's bundle: route handlers reach it through the server context).
+  const info = await ctx.dumpInfo(file).catch(async (err) => {
+    await ctx.store.remove(dumpId);
+    throw err;
+  });
   const meta = info.metadata;
   const startTime = meta.startTime ?? info.firstTime;
   const endTime = info.lastTime;
@@ -112,8 +99,6 @@ export async function handleUpload(req: Request): Promise<UploadResult> {
     session: auth.identity.session ?? (staffUpload ? param('session') : undefined) ?? fromDump.session,
     conference: auth.identity.conference ?? (staffUpload ? param('conference') : undefined) ?? fromDump.conference,
   };
-  const dumpId = randomUUID();
-  await writeFile(ctx.store.workPath(dumpId), bytes);
   const now = Date.now();
   const ua = meta.userAgent ? Bowser.parse(meta.userAgent) : undefined;
   const address = requestAddress(req);
@@ -151,7 +136,7 @@ export async function handleUpload(req: Request): Promise<UploadResult> {
     sessionEnd: new Date(endTime ?? startTime ?? now),
     blobUrl,
     messageCount: info.lineCount,
-    byteCount: bytes.length,
+    byteCount: bytes,
     firstEventAt: startTime !== undefined ? new Date(startTime) : undefined,
     lastEventAt: endTime !== undefined ? new Date(endTime) : undefined,
   });
@@ -165,7 +150,7 @@ export async function handleUpload(req: Request): Promise<UploadResult> {
     session: identity.session ?? null,
     conference: identity.conference ?? null,
     historical,
-    bytes: bytes.length,
+    bytes,
   };
 }
 
@@ -174,8 +159,6 @@ export interface FramesResult {
   accepted: number;
   ended: boolean;
 }
-
-const MAX_FRAMES_BYTES = 8 * 1024 * 1024;
 
 /**
  * POST /api/v1/frames: NDJSON rtcstats frames. Frames for the same session id (token `session` claim, or the
@@ -189,33 +172,8 @@ export async function handleFrames(req: Request): Promise<FramesResult> {
   const url = new URL(req.url);
   const sessionKey = auth.identity.session ?? url.searchParams.get('session') ?? undefined;
   if (!sessionKey) throw new ApiError('bad_request', 'A session id is needed: the token `session` claim or ?session=');
-  const body = maybeGunzip(await readLimitedBody(req, MAX_FRAMES_BYTES), undefined, MAX_FRAMES_BYTES).toString('utf8');
-  const lines = body
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  let closeCode: number | undefined;
-  const frames: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      throw new ApiError('unprocessable_entity', `line ${i + 1}: not valid JSON`);
-    }
-    if (!Array.isArray(parsed) || parsed.length < 2)
-      throw new ApiError('unprocessable_entity', `line ${i + 1}: each frame must be a JSON array`);
-    if (parsed[0] === 'close' && parsed[1] === null) {
-      closeCode = typeof parsed[2] === 'number' ? parsed[2] : 1000;
-      if (i !== lines.length - 1)
-        throw new ApiError('unprocessable_entity', `line ${i + 1}: the close frame must be the last line`);
-      break;
-    }
-    if (typeof parsed.at(-1) !== 'number')
-      throw new ApiError('unprocessable_entity', `line ${i + 1}: the last element must be the timestamp delta (ms)`);
-    frames.push(line);
-  }
+  const bytes = maybeGunzip(await readLimitedBody(req, MAX_BATCH_BYTES), undefined, MAX_BATCH_BYTES) as Buffer;
+  const { frames, closeCode } = parseFrameBatch(bytes);
   const userAgent = req.headers.get('user-agent') ?? undefined;
   let session = ctx.live.bySessionId(sessionKey);
   if (!session) {

@@ -1,63 +1,110 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { IngestAuthError, type VerifiedIngest, verifyIngestToken } from '@/lib/server/auth/ingest-token';
 import type { ServerContext } from '@/lib/server/context';
 import { applyDumpIdentity, jitsiSessionExists } from '@/lib/server/data/sessions';
+import { Admission, CLOSE, type CloseInfo, IngestConnection } from '@/lib/server/ingest/ingest-connection';
+import { frameShapeProblem } from '@/lib/server/ingest/frame-batch';
 import { LiveSession } from '@/lib/server/ingest/live-session';
 import { tokenFromRequest } from '@/lib/server/ingest/request-token';
 import { clientAddress, isServerUserAgent } from '@/lib/server/ingest/session-rules';
 import { logger } from '@/lib/server/logger';
 import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
 import { jitsiIdentity } from '@/lib/stats/decode/jitsi-identity';
+import { isObject } from '@/lib/stats/decode/values';
 
 /**
  * WebSocket ingest on every path (rtcstats-js connects wherever the app points it). The offered subprotocol
  * picks the dialect: `rtcstats#5.0` (and older `rtcstats#*`) or Jitsi's `3.1_STANDARD`. Upgrade first, then
  * authorize (as rtcstats-server does): a rejected client gets close 1008 with a reason, and no row, no file.
+ * Limits (ingest-limits.ts): per client address before the token is checked, per token after, frame size and
+ * frame/byte rates on every frame. A session always ends with the close code the server sent (or, when the client
+ * closed first, the client's).
  */
 
-const CLOSE = {
-  unsupportedData: 1003,
-  invalidPayload: 1007,
-  policy: 1008,
-  internal: 1011,
-  jitsiConferenceLeave: 3001,
-} as const;
-
-const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 const JITSI_PROTOCOL = /^\d+(\.\d+)?_(STANDARD|LEGACY)$/;
 const JITSI_SESSION_ID = /^[a-zA-Z0-9_-]+$/;
 
 export function createIngestWebSocketServer(ctx: ServerContext) {
+  const limits = ctx.ingestLimits;
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
-    maxPayload: MAX_FRAME_BYTES,
+    // A bigger frame is refused from its header on, before it is buffered: ws closes with 1009.
+    maxPayload: limits.maxFrameBytes,
     // Browsers fail the handshake when a requested subprotocol is not echoed: echo the first one offered.
     handleProtocols: (protocols) => protocols.values().next().value ?? false,
   });
+  // With noServer nothing forwards errors to it today; a listener all the same, so none can ever be uncaught.
+  wss.on('error', (err) => logger().error({ err }, 'ingest WebSocket server error'));
+  const admission = new Admission(limits);
 
+  // Connections whose token is being checked or whose session is opening (their frames are held until it is).
+  const opening = new Set<Promise<void>>();
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
-    const protocol = ws.protocol;
-    const handler = JITSI_PROTOCOL.test(protocol) ? acceptJitsi : acceptRtcstats;
-    handler(ctx, ws, req).catch((err) => {
+    // First, before anything can throw or any frame is read: every socket error is handled from here on.
+    const conn = new IngestConnection(ws, limits);
+    try {
+      // Read now: a client that closes while its token is checked leaves a destroyed socket with no address.
+      const remoteAddress = clientAddress(req.headers, req.socket.remoteAddress, ctx.trustedProxies);
+      conn.address = remoteAddress;
+      if (!admission.admitAddress(conn, remoteAddress)) return;
+      const handler = JITSI_PROTOCOL.test(ws.protocol) ? acceptJitsi : acceptRtcstats;
+      const accepting = handler(ctx, conn, req, admission).catch((err) => {
+        logger().error({ err }, 'ingest connection failed');
+        conn.close(CLOSE.internal, 'internal error');
+      });
+      opening.add(accepting);
+      void accepting.finally(() => opening.delete(accepting));
+    } catch (err) {
       logger().error({ err }, 'ingest connection failed');
-      if (ws.readyState === ws.OPEN) ws.close(CLOSE.internal, 'internal error');
-    });
+      conn.close(CLOSE.internal, 'internal error');
+    }
   });
 
+  let accepting = true;
   return {
     wss,
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+      // Shutting down: a new client is told to come back (503), not given a session that would end at once.
+      if (!accepting) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\n\r\n');
+        return;
+      }
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Live sessions were already told 1001; anything left (auth in progress, server attachments) is cut.
-        for (const client of wss.clients) client.terminate();
-        wss.close(() => resolve());
-      }),
+    /**
+     * No new connections from now on; the ones open keep going until `close`. Resolves once the connections already
+     * accepted have opened their sessions (at most `graceMs`), so a drain ends those too and keeps their frames.
+     */
+    async stopAccepting(graceMs = 2000): Promise<void> {
+      accepting = false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(opening), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    },
+    /**
+     * Tells every client still connected 1001 (live sessions were already ended with it), waits up to `graceMs`
+     * for their closing handshakes, so each sees the code rather than a cut connection (1006), then cuts the rest.
+     */
+    async close(graceMs = 2000): Promise<void> {
+      accepting = false;
+      const clients = [...wss.clients];
+      for (const client of clients) if (client.readyState === client.OPEN) client.close(1001, 'server shutting down');
+      const closed = clients.map(
+        (client) =>
+          new Promise<void>((resolve) => {
+            if (client.readyState === client.CLOSED) return resolve();
+            client.once('close', () => resolve());
+          }),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(closed), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
   };
 }
 
@@ -66,57 +113,53 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/**
- * Holds what happens while the token is checked and the session opens: incoming frames, and a close that comes
- * before the session exists. `release` hands both to the session, in order, so nothing is lost or written early.
- */
-function holdFrames(ws: WebSocket) {
-  const held: { data: RawData; isBinary: boolean }[] = [];
-  let closedWith: number | null = null;
-  const onMessage = (data: RawData, isBinary: boolean) => held.push({ data, isBinary });
-  const onEarlyClose = (code: number) => {
-    closedWith = code;
-  };
-  ws.on('message', onMessage);
-  ws.once('close', onEarlyClose);
-  return {
-    release(deliver: (data: RawData, isBinary: boolean) => void, onClose?: (code: number, reason: Buffer) => void) {
-      ws.off('message', onMessage);
-      ws.off('close', onEarlyClose);
-      if (onClose) ws.on('close', onClose);
-      for (const m of held) deliver(m.data, m.isBinary);
-      ws.on('message', deliver);
-      if (closedWith !== null) onClose?.(closedWith, Buffer.alloc(0));
-    },
-  };
-}
-
-async function authorize(ctx: ServerContext, ws: WebSocket, req: IncomingMessage) {
+async function authorize(ctx: ServerContext, conn: IngestConnection, req: IncomingMessage, admission: Admission) {
   const request = tokenFromRequest(req.url, req.headers.authorization);
+  let auth: VerifiedIngest;
   try {
-    const auth = await verifyIngestToken(request.token, ctx.keyRing);
-    return { auth, request };
+    auth = await verifyIngestToken(request.token, ctx.keyRing);
   } catch (err) {
     if (err instanceof IngestAuthError) {
       logger().warn({ failure: err.failure, path: request.path }, err.logLine);
-      ws.close(CLOSE.policy, err.reason);
+      conn.close(CLOSE.policy, err.reason);
       return null;
     }
     throw err;
   }
+  if (!admission.admitToken(conn, request.token, auth)) return null;
+  return { auth, request };
 }
 
-async function acceptRtcstats(ctx: ServerContext, ws: WebSocket, req: IncomingMessage): Promise<void> {
-  const held = holdFrames(ws);
-  // Read now: a client that closes while its token is checked leaves a destroyed socket with no address.
-  const remoteAddress = clientAddress(req.headers, req.socket.remoteAddress, ctx.trustedProxies);
-  const authorized = await authorize(ctx, ws, req);
+/**
+ * The rtcstats wire rule (frameShapeProblem, as `POST /api/v1/frames` checks each NDJSON line). Over a WebSocket the
+ * frame is also stored verbatim as one dump line, so it must be exactly the array (`[` first, `]` last) with no raw
+ * line break inside.
+ */
+function rtcstatsFrameProblem(frame: Buffer): string | undefined {
+  if (frame[0] !== 91 /* [ */ || frame[frame.length - 1] !== 93 /* ] */) return 'each frame must be one JSON array';
+  if (frame.includes(10) || frame.includes(13)) return 'each frame must be one JSON array on one line';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(frame.toString('utf8'));
+  } catch {
+    return 'each frame must be one JSON array: not valid JSON';
+  }
+  return frameShapeProblem(parsed);
+}
+
+async function acceptRtcstats(
+  ctx: ServerContext,
+  conn: IngestConnection,
+  req: IncomingMessage,
+  admission: Admission,
+): Promise<void> {
+  const authorized = await authorize(ctx, conn, req, admission);
   if (!authorized) return;
   const { auth, request } = authorized;
   const userAgent = header(req, 'user-agent');
 
   if (isServerUserAgent(userAgent)) {
-    attachServerClient(ctx, ws, auth, userAgent, held);
+    attachServerClient(ctx, conn, auth, userAgent);
     return;
   }
   let session: LiveSession;
@@ -128,38 +171,37 @@ async function acceptRtcstats(ctx: ServerContext, ws: WebSocket, req: IncomingMe
       userAgent,
       origin: header(req, 'origin'),
       url: request.safeUrl,
-      remoteAddress,
+      remoteAddress: conn.address,
       clientProtocol: header(req, 'sec-websocket-protocol'),
       timing: 'delta',
       header: (metadata) => ['RTCStatsDump', JSON.stringify(metadata)],
     });
   } catch (err) {
     logger().error({ err }, 'could not open session');
-    if (ws.readyState === ws.OPEN) ws.close(CLOSE.internal, 'could not store session');
+    conn.close(CLOSE.internal, 'could not store session');
     return;
   }
 
-  session.closeTransport = (code, reason) => ws.close(code, reason);
+  session.closeTransport = (code, reason) => conn.close(code, reason);
   // A client gone before its session opened still gets its frames stored, like any other connection.
-  held.release((data, isBinary) => {
+  conn.release((frame, isBinary) => {
     if (isBinary) {
-      ws.close(CLOSE.unsupportedData, 'binary frames are not supported; send JSON text');
+      conn.close(CLOSE.unsupportedData, 'binary frames are not supported; send JSON text');
       return;
     }
-    // Stored verbatim as the bytes received, unparsed and not even decoded (rtcstats-server stores them as is);
-    // only the outer shape is checked.
-    const frame = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-    if (frame[0] !== 91 /* [ */ || frame[frame.length - 1] !== 93 /* ] */) {
-      ws.close(CLOSE.invalidPayload, 'each frame must be one JSON array');
+    const problem = rtcstatsFrameProblem(frame);
+    if (problem) {
+      conn.close(CLOSE.invalidPayload, problem);
       return;
     }
+    // Stored verbatim: the bytes as received (rtcstats-server stores them as is).
     session.append(frame);
   }, endSessionOnClose(session));
 }
 
 function endSessionOnClose(session: LiveSession) {
-  return (code: number, reason: Buffer) => {
-    session.end(code, reason.toString('utf8') || undefined);
+  return (close: CloseInfo) => {
+    session.end(close.code, close.reason);
   };
 }
 
@@ -170,15 +212,14 @@ function endSessionOnClose(session: LiveSession) {
  */
 function attachServerClient(
   ctx: ServerContext,
-  ws: WebSocket,
+  conn: IngestConnection,
   auth: VerifiedIngest,
   userAgent: string | undefined,
-  held: ReturnType<typeof holdFrames>,
 ): void {
   const target = auth.identity.session ? ctx.live.bySessionId(auth.identity.session) : undefined;
   if (!target) {
     logger().warn({ userAgent }, 'server user-agent without a live session refused');
-    ws.close(
+    conn.close(
       CLOSE.policy,
       auth.identity.session
         ? 'server user-agent: no live session with this session id to attach to'
@@ -186,37 +227,44 @@ function attachServerClient(
     );
     return;
   }
-  held.release((data, isBinary) => {
+  conn.release((data, isBinary) => {
     if (isBinary) return;
     let frame: unknown;
     try {
-      frame = JSON.parse(data.toString());
+      frame = JSON.parse(data.toString('utf8'));
     } catch {
-      ws.close(CLOSE.invalidPayload, 'each frame must be one JSON array');
+      frame = undefined;
+    }
+    if (!Array.isArray(frame)) {
+      conn.close(CLOSE.invalidPayload, 'each frame must be one JSON array');
       return;
     }
     target.append(JSON.stringify([':server', null, { userAgent, frame, serverTime: Date.now() }, 0]));
   });
 }
 
-async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessage): Promise<void> {
-  const held = holdFrames(ws);
-  const remoteAddress = clientAddress(req.headers, req.socket.remoteAddress, ctx.trustedProxies);
-  const authorized = await authorize(ctx, ws, req);
+async function acceptJitsi(
+  ctx: ServerContext,
+  conn: IngestConnection,
+  req: IncomingMessage,
+  admission: Admission,
+): Promise<void> {
+  const authorized = await authorize(ctx, conn, req, admission);
   if (!authorized) return;
   const { auth, request } = authorized;
+  const ws = conn.ws;
   const statsSessionId = request.query.get('statsSessionId') ?? undefined;
   if (statsSessionId !== undefined && !JITSI_SESSION_ID.test(statsSessionId)) {
-    ws.close(CLOSE.policy, 'statsSessionId must match [a-zA-Z0-9_-]+');
+    conn.close(CLOSE.policy, 'statsSessionId must match [a-zA-Z0-9_-]+');
     return;
   }
   // Jitsi's rule: a reconnect, or a session id we already have a dump for, is told to stop (3001).
   if (request.query.get('isReconnect') === 'true') {
-    ws.close(CLOSE.jitsiConferenceLeave, 'reconnect not accepted: session already stored');
+    conn.close(CLOSE.jitsiConferenceLeave, 'reconnect not accepted: session already stored');
     return;
   }
   if (statsSessionId && (await jitsiSessionExists(statsSessionId))) {
-    ws.close(CLOSE.jitsiConferenceLeave, 'a dump for this statsSessionId exists');
+    conn.close(CLOSE.jitsiConferenceLeave, 'a dump for this statsSessionId exists');
     return;
   }
   const userAgent = header(req, 'user-agent');
@@ -233,7 +281,7 @@ async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessa
     userAgent,
     origin,
     url: request.safeUrl,
-    remoteAddress,
+    remoteAddress: conn.address,
     clientProtocol: ws.protocol,
     timing: 'absolute',
     header: (metadata) => [
@@ -254,27 +302,33 @@ async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessa
       ]),
     ],
   });
-  session.closeTransport = (code, reason) => ws.close(code, reason);
+  session.closeTransport = (code, reason) => conn.close(code, reason);
   let identityApplied = false;
   // The Jitsi client sends nothing until it is told its starting sequence number.
   ws.send(JSON.stringify({ type: 'sn', body: { value: 0, state: 'initial' } }));
-  held.release((data, isBinary) => {
+  conn.release((data, isBinary) => {
     if (isBinary) {
-      ws.close(CLOSE.unsupportedData, 'binary frames are not supported');
+      conn.close(CLOSE.unsupportedData, 'binary frames are not supported');
       return;
     }
-    let msg: { type?: string; data?: unknown };
+    let msg: unknown;
     try {
-      msg = JSON.parse(data.toString());
+      msg = JSON.parse(data.toString('utf8'));
     } catch {
-      ws.close(CLOSE.invalidPayload, 'each message must be one JSON object');
+      msg = undefined;
+    }
+    if (!isObject(msg)) {
+      conn.close(CLOSE.invalidPayload, 'each message must be one JSON object');
       return;
     }
     switch (msg.type) {
       case 'stats-entry': {
-        const line = typeof msg.data === 'string' ? msg.data : JSON.stringify(msg.data);
-        const ts = jitsiEntryTime(line);
-        session.appendWithTime(line, ts);
+        const entry = jitsiEntry(msg.data);
+        if (!entry) {
+          conn.close(CLOSE.invalidPayload, 'stats-entry data must be one JSON array');
+          return;
+        }
+        session.appendWithTime(entry.line, entry.time);
         return;
       }
       case 'identity': {
@@ -292,21 +346,34 @@ async function acceptJitsi(ctx: ServerContext, ws: WebSocket, req: IncomingMessa
         session.lastMessageAt = Date.now();
         return;
       case 'close':
-        ws.close(CLOSE.jitsiConferenceLeave, 'conference left');
+        conn.close(CLOSE.jitsiConferenceLeave, 'conference left');
         return;
       default:
-        ws.close(CLOSE.invalidPayload, `unknown message type: ${String(msg.type)}`);
+        conn.close(CLOSE.invalidPayload, `unknown message type: ${String(msg.type)}`);
     }
   }, endSessionOnClose(session));
 }
 
-function jitsiEntryTime(line: string): number | undefined {
-  try {
-    const entry = JSON.parse(line);
-    return Array.isArray(entry) && typeof entry[3] === 'number' ? entry[3] : undefined;
-  } catch {
-    return undefined;
+/**
+ * A stats entry as one dump line, and its absolute time (`[method, pcId, value, ts, seq?]`). @jitsi/rtcstats sends
+ * the entry as a JSON string, stored as sent; it must be one array on one line (no raw line break in the dump).
+ */
+function jitsiEntry(data: unknown): { line: string; time: number | undefined } | undefined {
+  let entry: unknown = data;
+  let line: string;
+  if (typeof data === 'string') {
+    if (data.includes('\n') || data.includes('\r')) return undefined;
+    try {
+      entry = JSON.parse(data);
+    } catch {
+      return undefined;
+    }
+    line = data;
+  } else {
+    line = JSON.stringify(data);
   }
+  if (!Array.isArray(entry)) return undefined;
+  return { line, time: typeof entry[3] === 'number' ? entry[3] : undefined };
 }
 
 function definedFields(identity: RtcstatsIdentity): RtcstatsIdentity {

@@ -1,17 +1,26 @@
+/**
+ * Worker thread: decodes and analyses dumps, extracts their event log, or reads what an uploaded dump is. Pure
+ * CPU work with no database or network, so a slow or hostile dump costs this thread only; the ingest event loop
+ * keeps running.
+ */
+
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { EventLog } from '@/lib/schemas/read-api';
 import { analyzeBuffer } from '@/lib/stats/analyze/analyze';
 import type { SessionAnalyzerOptions } from '@/lib/stats/analyze/session-analyzer';
 import { decodeDump } from '@/lib/stats/decode/detect';
+import { DumpFormatError } from '@/lib/stats/decode/dump-format-error';
+import { readDumpInfo } from '@/lib/stats/decode/dump-info';
 import type { TraceEvent } from '@/lib/stats/model';
 
-/**
- * Worker thread: decodes and analyses dumps, or extracts their event log. Pure CPU work with no database or
- * network, so a slow or hostile dump costs this thread only; the ingest event loop keeps running.
- */
 type WorkerRequest =
   | { id: number; mode: 'analyze'; dump: Uint8Array; identity?: SessionAnalyzerOptions }
-  | { id: number; mode: 'events'; dump: Uint8Array; pc?: string; type?: string; limit: number };
+  | { id: number; mode: 'events'; dump: Uint8Array; pc?: string; type?: string; limit: number }
+  | { id: number; mode: 'info'; path: string };
+
+/** The worker's answer; a DumpFormatError keeps its kind across the thread boundary. */
+export type WorkerReply = { id: number; result?: unknown; error?: string; dumpFormatError?: DumpFormatError['kind'] };
 
 function eventLog(dump: Buffer, req: Extract<WorkerRequest, { mode: 'events' }>): EventLog {
   const events: TraceEvent[] = [];
@@ -34,12 +43,37 @@ function eventLog(dump: Buffer, req: Extract<WorkerRequest, { mode: 'events' }>)
   return { events, total, truncated: total > events.length, warnings };
 }
 
-parentPort?.on('message', (msg: WorkerRequest) => {
+/** A file, 1 MiB at a time. */
+function* fileChunks(path: string): Generator<Buffer> {
+  const fd = openSync(path, 'r');
   try {
-    const dump = Buffer.from(msg.dump.buffer, msg.dump.byteOffset, msg.dump.byteLength);
-    const result = msg.mode === 'events' ? eventLog(dump, msg) : analyzeBuffer(dump, msg.identity);
-    parentPort?.postMessage({ id: msg.id, result });
-  } catch (err) {
-    parentPort?.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) });
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(1024 * 1024);
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) return;
+      yield chunk.subarray(0, read);
+    }
+  } finally {
+    closeSync(fd);
   }
+}
+
+function run(msg: WorkerRequest): unknown {
+  if (msg.mode === 'info') return readDumpInfo(fileChunks(msg.path));
+  const dump = Buffer.from(msg.dump.buffer, msg.dump.byteOffset, msg.dump.byteLength);
+  return msg.mode === 'events' ? eventLog(dump, msg) : analyzeBuffer(dump, msg.identity);
+}
+
+parentPort?.on('message', (msg: WorkerRequest) => {
+  let reply: WorkerReply;
+  try {
+    reply = { id: msg.id, result: run(msg) };
+  } catch (err) {
+    reply = {
+      id: msg.id,
+      error: err instanceof Error ? err.message : String(err),
+      dumpFormatError: err instanceof DumpFormatError ? err.kind : undefined,
+    };
+  }
+  parentPort?.postMessage(reply);
 });

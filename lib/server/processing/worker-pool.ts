@@ -1,6 +1,7 @@
 /**
- * One analysis worker thread, started on first use and restarted if it dies. Jobs are serialized by the
- * processing queue, so one worker is enough and leaves the other core to ingest and the dashboard.
+ * Two worker threads with the same entry, each started on first use and restarted if it dies: one analyses
+ * sessions (jobs serialized by the processing queue) and serves event logs; the other reads uploaded dumps, so an
+ * upload never waits behind a long analysis. Both leave the main thread to ingest and the dashboard.
  */
 
 import { existsSync } from 'node:fs';
@@ -10,85 +11,104 @@ import type { EventLog } from '@/lib/schemas/read-api';
 import { projectRoot } from '@/lib/server/paths';
 import type { SessionAnalyzerOptions } from '@/lib/stats/analyze/session-analyzer';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
+import { DumpFormatError } from '@/lib/stats/decode/dump-format-error';
+import type { DumpInfo } from '@/lib/stats/decode/dump-info';
+import type { WorkerReply } from './analyze-worker';
 
 const JOB_TIMEOUT_MS = 5 * 60_000;
-
-let worker: Worker | undefined;
-let nextId = 1;
-const waiting = new Map<number, { resolve: (a: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-
 const ROOT = projectRoot();
 
-function workerEntry(): { file: string; execArgv?: string[] } {
+function workerEntry(): string {
   // Bundled production build: dist/analyze-worker.js beside dist/server.js.
   const bundled = path.resolve(ROOT, 'dist/analyze-worker.js');
-  if (process.env.NODE_ENV === 'production' && existsSync(bundled)) return { file: bundled };
+  if (process.env.NODE_ENV === 'production' && existsSync(bundled)) return bundled;
   // Development and tests run TypeScript directly: load it through tsx.
-  return { file: path.resolve(ROOT, 'lib/server/processing/analyze-worker-dev.mjs') };
+  return path.resolve(ROOT, 'lib/server/processing/analyze-worker-dev.mjs');
 }
 
-function failAll(err: Error): void {
-  for (const [id, job] of waiting) {
+type Job = { resolve: (a: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+
+class WorkerLane {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Job>();
+
+  private failAll(err: Error): void {
+    for (const [id, job] of this.waiting) {
+      clearTimeout(job.timer);
+      job.reject(err);
+      this.waiting.delete(id);
+    }
+  }
+
+  private settle(msg: WorkerReply): void {
+    const job = this.waiting.get(msg.id);
+    if (!job) return;
+    this.waiting.delete(msg.id);
     clearTimeout(job.timer);
-    job.reject(err);
-    waiting.delete(id);
+    if (msg.dumpFormatError) job.reject(new DumpFormatError(msg.dumpFormatError, msg.error ?? 'bad dump'));
+    else if (msg.error !== undefined) job.reject(new Error(msg.error));
+    else job.resolve(msg.result);
+  }
+
+  private get(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(workerEntry(), { resourceLimits: { maxOldGenerationSizeMb: 4096 } });
+    w.unref();
+    w.on('message', (msg: WorkerReply) => this.settle(msg));
+    w.on('error', (err) => {
+      this.worker = undefined;
+      this.failAll(err);
+    });
+    w.on('exit', (code) => {
+      if (this.worker === w) this.worker = undefined;
+      this.failAll(new Error(`analysis worker exited (${code})`));
+    });
+    this.worker = w;
+    return w;
+  }
+
+  /** Runs one request; a dump travels as a transferred copy (its own ArrayBuffer, no second copy). */
+  run<T>(request: Record<string, unknown>, dump?: Buffer): Promise<T> {
+    const w = this.get();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error('analysis timed out'));
+        // A job that runs away is stopped with its thread; the next job starts a fresh one.
+        w.terminate().catch(() => {});
+      }, JOB_TIMEOUT_MS);
+      this.waiting.set(id, { resolve: resolve as (a: unknown) => void, reject, timer });
+      if (!dump) return w.postMessage({ ...request, id });
+      const copy = new Uint8Array(dump);
+      w.postMessage({ ...request, id, dump: copy }, [copy.buffer as ArrayBuffer]);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) await w.terminate();
   }
 }
 
-function getWorker(): Worker {
-  if (worker) return worker;
-  const entry = workerEntry();
-  const w = new Worker(entry.file, { execArgv: entry.execArgv, resourceLimits: { maxOldGenerationSizeMb: 4096 } });
-  w.unref();
-  w.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
-    const job = waiting.get(msg.id);
-    if (!job) return;
-    waiting.delete(msg.id);
-    clearTimeout(job.timer);
-    if (msg.error !== undefined) job.reject(new Error(msg.error));
-    else job.resolve(msg.result);
-  });
-  w.on('error', (err) => {
-    worker = undefined;
-    failAll(err);
-  });
-  w.on('exit', (code) => {
-    if (worker === w) worker = undefined;
-    failAll(new Error(`analysis worker exited (${code})`));
-  });
-  worker = w;
-  return w;
-}
-
-function runInWorker<T>(dump: Buffer, request: Record<string, unknown>): Promise<T> {
-  const w = getWorker();
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      waiting.delete(id);
-      reject(new Error('analysis timed out'));
-      // A job that runs away is stopped with its thread; the next job starts a fresh one.
-      w.terminate().catch(() => {});
-    }, JOB_TIMEOUT_MS);
-    waiting.set(id, { resolve: resolve as (a: unknown) => void, reject, timer });
-    const copy = new Uint8Array(dump); // own ArrayBuffer, transferred without a second copy
-    w.postMessage({ ...request, id, dump: copy }, [copy.buffer as ArrayBuffer]);
-  });
-}
+const analysis = new WorkerLane();
+const uploads = new WorkerLane();
 
 export function analyzeInWorker(dump: Buffer, identity: SessionAnalyzerOptions = {}): Promise<SessionAnalysis> {
-  return runInWorker(dump, { mode: 'analyze', identity });
+  return analysis.run({ mode: 'analyze', identity }, dump);
 }
 
-export function eventLogInWorker(
-  dump: Buffer,
-  filter: { pc?: string; type?: string; limit: number },
-): Promise<EventLog> {
-  return runInWorker(dump, { mode: 'events', ...filter });
+export function eventLogInWorker(dump: Buffer, filter: { pc?: string; type?: string; limit: number }): Promise<EventLog> {
+  return analysis.run({ mode: 'events', ...filter }, dump);
+}
+
+/** What the dump stored at `file` is (readDumpInfo); rejects with DumpFormatError for what cannot be stored. */
+export function dumpInfoInWorker(file: string): Promise<DumpInfo> {
+  return uploads.run({ mode: 'info', path: file });
 }
 
 export async function stopAnalysisWorker(): Promise<void> {
-  const w = worker;
-  worker = undefined;
-  if (w) await w.terminate();
+  await Promise.all([analysis.stop(), uploads.stop()]);
 }

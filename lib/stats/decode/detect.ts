@@ -10,9 +10,9 @@
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import type { DumpFormat, DumpSink } from '../model';
 import { DumpFormatError } from './dump-format-error';
-import { decodeJitsi } from './jitsi';
+import { JitsiDecoder, decodeJitsi } from './jitsi';
 import type { LineDecoderOptions } from './line-decoder';
-import { decodeRtcstats, RTCSTATS_MAGIC } from './rtcstats';
+import { decodeRtcstats, RTCSTATS_MAGIC, RtcstatsDecoder } from './rtcstats';
 import { decodeWebrtcInternals } from './webrtc-internals';
 
 /** Not a dump format Callscope reads (the `unsupported` kind of DumpFormatError). */
@@ -79,6 +79,62 @@ export function detectFormat(text: string): DumpFormat | undefined {
   return undefined;
 }
 
+function unrecognized(head: string): UnsupportedDumpError {
+  const preview = JSON.stringify(head.slice(0, 40));
+  return new UnsupportedDumpError(
+    `Unrecognized dump format: expected an RTCStatsDump (file format 3), a Jitsi dump or a webrtc-internals dump (starts with ${preview})`,
+  );
+}
+
+export interface ChunkedDumpDecoder {
+  /** The next chunk of the (already inflated) dump. */
+  push(chunk: Buffer): void;
+  /** Flushes what is left; returns the format. Throws `UnsupportedDumpError` when it was not recognized. */
+  end(): DumpFormat;
+}
+
+/**
+ * Decodes a dump that arrives in chunks (a file read piece by piece, an upload as it streams in), never holding
+ * more than a chunk as text: the line formats decode line by line; a webrtc-internals dump is one JSON document,
+ * so its bytes are kept and decoded at the end (the caller bounds its size). The format is recognized from the
+ * first SNIFF_LENGTH bytes.
+ */
+export function createChunkedDumpDecoder(sink: DumpSink, options?: LineDecoderOptions): ChunkedDumpDecoder {
+  let head: Buffer[] = [];
+  let headBytes = 0;
+  let format: DumpFormat | undefined;
+  let lines: RtcstatsDecoder | JitsiDecoder | undefined;
+  const whole: Buffer[] = [];
+  const deliver = (chunk: Buffer) => {
+    if (lines) lines.push(chunk);
+    else whole.push(chunk);
+  };
+  const recognize = () => {
+    const bytes = Buffer.concat(head);
+    const text = bytes.subarray(0, SNIFF_LENGTH).toString('utf8');
+    format = detectFormat(text);
+    if (!format) throw unrecognized(text);
+    if (format === 'rtcstats') lines = new RtcstatsDecoder(sink, options);
+    else if (format === 'jitsi') lines = new JitsiDecoder(sink, options);
+    head = [];
+    deliver(bytes);
+  };
+  return {
+    push(chunk) {
+      if (format) return deliver(chunk);
+      head.push(chunk);
+      headBytes += chunk.length;
+      if (headBytes >= SNIFF_LENGTH) recognize();
+    },
+    end() {
+      if (!format) recognize();
+      if (lines) lines.end();
+      else decodeWebrtcInternals(Buffer.concat(whole), sink, options);
+      return format as DumpFormat;
+    },
+  };
+}
+
 /**
  * Decodes a whole dump into `sink`. Throws `UnsupportedDumpError` only when the format is not recognized
  * (including gzip data that cannot be inflated at all); with `strict`, DumpFormatError for a broken structure too.
@@ -96,12 +152,7 @@ export function decodeDump(
       ? inflated.slice(0, SNIFF_LENGTH)
       : inflated.subarray(0, SNIFF_LENGTH).toString('utf8');
   const format = detectFormat(head);
-  if (!format) {
-    const preview = JSON.stringify(head.slice(0, 40));
-    throw new UnsupportedDumpError(
-      `Unrecognized dump format: expected an RTCStatsDump (file format 3), a Jitsi dump or a webrtc-internals dump (starts with ${preview})`,
-    );
-  }
+  if (!format) throw unrecognized(head);
   switch (format) {
     case 'rtcstats':
       decodeRtcstats(inflated, sink, options);

@@ -5,12 +5,21 @@
  */
 export type DumpFormatErrorKind = 'unsupported' | 'invalid' | 'too_large';
 
+/** A brand, not `instanceof`: the server and Next's route bundle each load their own copy of this class. */
+const BRAND = Symbol.for('callscope.DumpFormatError');
+
 export class DumpFormatError extends Error {
+  readonly [BRAND] = true;
+
   constructor(
     readonly kind: DumpFormatErrorKind,
     message: string,
   ) {
     super(message);
     this.name = 'DumpFormatError';
+  }
+
+  static is(err: unknown): err is DumpFormatError {
+    return typeof err === 'object' && err !== null && (err as { [BRAND]?: boolean })[BRAND] === true;
   }
 }

@@ -2,10 +2,10 @@
  * What an uploaded dump is, without decoding its stats: format, metadata (with the identity a Jitsi dump gives),
  * the time span of its events and samples, and its line count. The same decoders as processing, read strictly
  * (a broken structure is refused, not stored) and with `statsTimesOnly` (no getStats decompression), so the
- * session row an upload creates says what its analysis will say.
+ * session row an upload creates says what its analysis will say. It runs in a worker thread on the stored file.
  */
 import type { DumpFormat, DumpMetadata, DumpSink } from '../model';
-import { decodeDump, maybeGunzip } from './detect';
+import { createChunkedDumpDecoder } from './detect';
 
 export interface DumpInfo {
   format: DumpFormat;
@@ -13,21 +13,21 @@ export interface DumpInfo {
   /** Earliest and latest time (epoch ms) of any event or stats sample. */
   firstTime?: number;
   lastTime?: number;
-  /** Lines of the inflated dump, as rtcstats-server counts messages. */
+  /** Lines of the dump, as rtcstats-server counts messages. */
   lineCount: number;
-  /** The dump as stored: gunzipped when it came gzipped. */
-  inflated: Buffer;
 }
 
-function countLines(bytes: Buffer): number {
-  let lines = 1;
-  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) lines++;
-  return lines;
+function newlines(bytes: Buffer): number {
+  let count = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) count++;
+  return count;
 }
 
-/** Throws DumpFormatError: `unsupported` (not a dump), `invalid` (broken structure), `too_large` (inflation). */
-export function readDumpInfo(input: Buffer, options: { maxInflatedBytes?: number } = {}): DumpInfo {
-  const inflated = maybeGunzip(input, undefined, options.maxInflatedBytes) as Buffer;
+/**
+ * Reads the (inflated) dump chunk by chunk. Throws DumpFormatError: `unsupported` (not a dump) or `invalid`
+ * (broken structure).
+ */
+export function readDumpInfo(chunks: Iterable<Buffer>): DumpInfo {
   let metadata: DumpMetadata | undefined;
   let firstTime: number | undefined;
   let lastTime: number | undefined;
@@ -45,6 +45,12 @@ export function readDumpInfo(input: Buffer, options: { maxInflatedBytes?: number
     stats: (sample) => observe(sample.time),
     warn: () => {},
   };
-  const format = decodeDump(inflated, sink, { strict: true, statsTimesOnly: true });
-  return { format, metadata: metadata ?? { format }, firstTime, lastTime, lineCount: countLines(inflated), inflated };
+  const decoder = createChunkedDumpDecoder(sink, { strict: true, statsTimesOnly: true });
+  let lineCount = 1;
+  for (const chunk of chunks) {
+    lineCount += newlines(chunk);
+    decoder.push(chunk);
+  }
+  const format = decoder.end();
+  return { format, metadata: metadata ?? { format }, firstTime, lastTime, lineCount };
 }
