@@ -1,7 +1,7 @@
 'use client';
 
 import type { ReactNode } from 'react';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '@/components/confirm-dialog';
 
 /** What RevokeDialog needs of a revoke mutation (react-query's, taking the id). */
 interface RevokeMutation {

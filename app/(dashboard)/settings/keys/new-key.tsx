@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { CheckField, Field } from '@/components/form-fields';
 import { useNewSigningKey } from '@/lib/client/hooks/use-signing-keys';
 import type { NewSigningKeyResponse, SigningKeyDto } from '@/lib/schemas/settings';
-import { ConfirmDialog } from '../confirm-dialog';
+import { ConfirmDialog } from '@/components/confirm-dialog';
 import { SecretBox } from '../secret-box';
 import { formatSeconds } from '../settings-format';
 

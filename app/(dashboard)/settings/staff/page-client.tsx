@@ -7,7 +7,7 @@ import { useStaff } from '@/components/layout/staff-context';
 import { useCreateStaff, useStaffAccounts, useUpdateStaff } from '@/lib/client/hooks/use-staff-accounts';
 import type { StaffAccountDto } from '@/lib/schemas/settings';
 import type { Role } from '@/lib/shared/roles';
-import { ConfirmDialog } from '../confirm-dialog';
+import { ConfirmDialog } from '@/components/confirm-dialog';
 import { RoleSelect } from '../role-select';
 import { PanelForm, SettingsPage } from '../settings-page';
 import { ACTIONS_COLUMN, RowButton, SettingsTable, StateBadge } from '../settings-table';

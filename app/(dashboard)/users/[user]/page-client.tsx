@@ -12,6 +12,7 @@ import { IssueBadge } from '@/components/ui/badges';
 import { formatDuration } from '@/lib/client/format';
 import { useUser } from '@/lib/client/hooks/use-user';
 import type { SessionListItem, UserDetail } from '@/lib/client/types';
+import { UserDataActions } from './user-data-actions';
 
 const QUALITY_COLORS: Record<string, string> = {
   good: 'var(--good)',
@@ -36,6 +37,7 @@ export function UserPageClient({ user }: { user: string }) {
         <h1 id="user-title" className="mono">
           {user}
         </h1>
+        <UserDataActions user={user} />
         {detail ? (
           <p className="muted" data-testid="user-meta">
             {detail.user.sessionCount} session{detail.user.sessionCount === 1 ? '' : 's'} · first seen{' '}
