@@ -1,17 +1,7 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { expect, inject, test } from 'vitest';
-import { freePort } from '../lib/server/db/embedded';
+import { expect, test } from 'vitest';
+import { HAVE_BUNDLE, startBundle } from './helpers/bundle';
 
-/**
- * `npm start` runs the esbuild bundle dist/server.js, not the sources: it must find the migrations, the Next
- * build and the analysis worker from there. (npm test builds it before running Vitest.)
- */
-const ROOT = path.resolve(import.meta.dirname, '..');
-const BUNDLE = path.join(ROOT, 'dist/server.js');
+/** `npm start` runs the esbuild bundle dist/server.js, not the sources (test/helpers/bundle.ts). */
 
 /** One wrong-password sign-in through next-auth's credentials callback; returns the error it reports. */
 async function failedSignIn(base: string, email: string, forwardedFor: string): Promise<string | null> {
@@ -31,48 +21,7 @@ async function failedSignIn(base: string, email: string, forwardedFor: string): 
   return new URL(url).searchParams.get('error');
 }
 
-/** Starts the bundle as `npm start` does (outside the repository), waits for /api/health, and returns its base URL. */
-async function startBundle(extraEnv: Record<string, string> = {}) {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'callscope-prod-'));
-  const port = await freePort();
-  const child = spawn(process.execPath, [BUNDLE], {
-    cwd: os.tmpdir(), // not the repo: the bundle must locate its files itself
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: inject('databaseUrl'),
-      CALLSCOPE_DATA_DIR: dataDir,
-      CALLSCOPE_LOG_LEVEL: 'warn',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 45_000;
-  let health: Response | undefined;
-  while (Date.now() < deadline && child.exitCode === null) {
-    health = await fetch(`${base}/api/health`).catch(() => undefined);
-    if (health) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return {
-    base,
-    health,
-    output: () => output,
-    stop: async () => {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-test.skipIf(!existsSync(BUNDLE))('the production bundle starts, migrates and answers health checks', async () => {
+test.skipIf(!HAVE_BUNDLE)('the production bundle starts, migrates and answers health checks', async () => {
   const app = await startBundle();
   try {
     expect(app.health?.status, app.output()).toBe(200);
@@ -93,7 +42,7 @@ test.skipIf(!existsSync(BUNDLE))('the production bundle starts, migrates and ans
   }
 }, 60_000);
 
-test.skipIf(!existsSync(BUNDLE))('behind a trusted proxy, what a client prepends to X-Forwarded-For does not escape the limiter', async () => {
+test.skipIf(!HAVE_BUNDLE)('behind a trusted proxy, what a client prepends to X-Forwarded-For does not escape the limiter', async () => {
   const app = await startBundle({ CALLSCOPE_TRUST_PROXY: '1' });
   try {
     expect(app.health?.status, app.output()).toBe(200);

@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { expect, inject, test } from 'vitest';
 import WebSocket from 'ws';
-import { freePort } from '../lib/server/db/embedded';
 import { generateAuthToken } from '../lib/shared/auth-token';
+import { HAVE_BUNDLE, startBundle } from './helpers/bundle';
 import { FIXTURE_SECRET } from './helpers/server';
 
 /**
@@ -16,41 +13,19 @@ import { FIXTURE_SECRET } from './helpers/server';
  * client 1001, writes every frame it received to disk, ends every session in the database, and exits within the
  * documented time (CALLSCOPE_SHUTDOWN_TIMEOUT_SECONDS, default 10 s).
  */
-const ROOT = path.resolve(import.meta.dirname, '..');
-const BUNDLE = path.join(ROOT, 'dist/server.js');
 const CLIENTS = 200;
 const FRAMES = 5;
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
 
-test.skipIf(!existsSync(BUNDLE))('SIGTERM with 200 live clients: 1001 for each, every frame on disk, every session ended', async () => {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'callscope-shutdown-'));
-  const port = await freePort();
+test.skipIf(!HAVE_BUNDLE)('SIGTERM with 200 live clients: 1001 for each, every frame on disk, every session ended', async () => {
   const stamp = `${Date.now()}_${Math.random().toString(36).slice(2, 7)}`;
-  const child = spawn(process.execPath, [BUNDLE], {
-    cwd: os.tmpdir(),
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: inject('databaseUrl'),
-      CALLSCOPE_DATA_DIR: dataDir,
-      CALLSCOPE_JWT_SECRET: FIXTURE_SECRET,
-      CALLSCOPE_HOST_IDENTIFIER: `shutdown-${stamp}`,
-      CALLSCOPE_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  const app = await startBundle({ CALLSCOPE_JWT_SECRET: FIXTURE_SECRET, CALLSCOPE_HOST_IDENTIFIER: `shutdown-${stamp}` });
+  const { child, dataDir, port } = app;
+  const output = app.output;
   const sql = new pg.Client({ connectionString: inject('databaseUrl') });
   await sql.connect();
   try {
-    const deadline = Date.now() + 45_000;
-    while (Date.now() < deadline && !(await fetch(`http://127.0.0.1:${port}/api/health`).catch(() => null))) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    expect(app.health?.status, output()).toBe(200);
     const sessions = Array.from({ length: CLIENTS }, (_, i) => `shutdown_${stamp}_${i}`);
     const closes: Promise<number>[] = [];
     const sockets = await Promise.all(
@@ -83,8 +58,8 @@ test.skipIf(!existsSync(BUNDLE))('SIGTERM with 200 live clients: 1001 for each, 
     const exitedAfterMs = Date.now() - killedAt;
     const codes = await Promise.all(closes);
 
-    expect(exitCode, output).toBe(0);
-    expect(exitedAfterMs, output).toBeLessThan(10_000);
+    expect(exitCode, output()).toBe(0);
+    expect(exitedAfterMs, output()).toBeLessThan(10_000);
     expect(codes.filter((c) => c !== 1001), 'close codes other than 1001').toEqual([]);
 
     const { rows } = await sql.query(
@@ -108,6 +83,6 @@ test.skipIf(!existsSync(BUNDLE))('SIGTERM with 200 live clients: 1001 for each, 
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     await sql.end();
-    await rm(dataDir, { recursive: true, force: true });
+    await app.stop();
   }
 }, 120_000);
