@@ -237,6 +237,8 @@ export const healthResponseSchema = z.strictObject({
   ]),
   storage: z.strictObject({ kind: z.string(), ok: z.boolean(), detail: z.string() }),
   liveSessions: z.number().int(),
+  /** Session-row writes waiting for the database (an outage during ingest); health is degraded while any wait. */
+  pendingWrites: z.number().int().min(0),
   authRequired: z.boolean(),
 });
 export type HealthResponse = z.infer<typeof healthResponseSchema>;

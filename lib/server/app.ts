@@ -22,6 +22,7 @@ import { readAll } from '@/lib/server/dump-store/dump-store';
 import { type Env, loadEnv } from '@/lib/server/env';
 import { startIdleSweep } from '@/lib/server/ingest/idle-sweep';
 import { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
+import { PendingWrites } from '@/lib/server/ingest/pending-writes';
 import { clientAddress } from '@/lib/server/ingest/session-rules';
 import { createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
 import { logger } from '@/lib/server/logger';
@@ -99,6 +100,7 @@ function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue): Serve
     // CALLSCOPE_JWT_SECRET (read-only) + signing keys managed in settings, with rotation and grace periods.
     keyRing: createDatabaseKeyRing(env.CALLSCOPE_JWT_SECRET),
     live: new LiveSessionRegistry(),
+    pendingWrites: new PendingWrites(),
     hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER,
     trustedProxies: env.CALLSCOPE_TRUST_PROXY,
     idleMs: env.CALLSCOPE_SESSION_IDLE_MINUTES * 60_000,
@@ -244,6 +246,9 @@ async function shutdown(parts: {
   server.closeAllConnections?.();
   await serverClosed;
   await background.stopJobs();
+  // Session-row writes that waited for the database get a last try; a retry after this would reopen the pool.
+  await context.pendingWrites.flush();
+  context.pendingWrites.stop();
   await context.keyRing.close();
   context.store.close?.();
   await next?.close();

@@ -3,6 +3,7 @@ import type { DumpInfo } from '@/lib/stats/decode/dump-info';
 import type { DumpStore } from '@/lib/server/dump-store/dump-store';
 import type { IngestLimits } from '@/lib/server/ingest/ingest-limits';
 import type { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
+import type { PendingWrites } from '@/lib/server/ingest/pending-writes';
 import type { SigningKeyRing } from '@/lib/server/signing-keys/types';
 
 /**
@@ -13,6 +14,8 @@ export interface ServerContext {
   store: DumpStore;
   keyRing: SigningKeyRing;
   live: LiveSessionRegistry;
+  /** Session-row writes (progress, ends) kept while PostgreSQL does not answer, retried until it does. */
+  pendingWrites: PendingWrites;
   hostIdentifier?: string;
   /** Proxies in front that append to X-Forwarded-For (CALLSCOPE_TRUST_PROXY): 0 = none. */
   trustedProxies: number;

@@ -29,6 +29,8 @@ async function loadEmbeddedPostgres() {
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** Starts the stopped cluster again, same port and data (tests of a database outage). */
+  start(): Promise<void>;
 }
 
 const DB_NAME = 'callscope';
@@ -82,5 +84,6 @@ export async function startEmbeddedPostgres(dataDirectory: string, dbName = DB_N
   return {
     url: `postgresql://${DB_USER}:${DB_PASSWORD}@127.0.0.1:${port}/${dbName}`,
     stop: () => server.stop(),
+    start: () => server.start(),
   };
 }

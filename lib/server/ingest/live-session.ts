@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import Bowser from 'bowser';
 import type { VerifiedIngest } from '@/lib/server/auth/ingest-token';
 import type { ServerContext } from '@/lib/server/context';
-import { endSession, insertSession, markHistorical, updateLiveProgress } from '@/lib/server/data/sessions';
+import {
+  endSession,
+  insertSession,
+  markHistorical,
+  type SessionEnd,
+  updateLiveProgress,
+} from '@/lib/server/data/sessions';
 import { deviceIdAt } from '@/lib/server/ingest/device-id';
 import { DumpWriter } from '@/lib/server/ingest/dump-writer';
 import { clampClientTime, isHistoricalTime, obfuscateIp, trailingNumber } from '@/lib/server/ingest/session-rules';
@@ -99,6 +105,8 @@ export class LiveSession {
         historical: false,
       });
     } catch (err) {
+      // PostgreSQL down: a new connection cannot open (the caller closes it, 1011, and the client retries); the
+      // sessions already open keep writing their dumps, and their row writes wait in ctx.pendingWrites.
       await writer.close();
       await ctx.store.remove(dumpId);
       throw err;
@@ -152,17 +160,19 @@ export class LiveSession {
   }
 
   private reportProgress(): void {
-    updateLiveProgress(this.id, {
+    const progress = {
       messageCount: this.messageCount,
       byteCount: this.byteCount,
       lastMessageAt: new Date(this.lastMessageAt),
       firstEventAt: this.firstEventAt !== undefined ? new Date(this.firstEventAt) : undefined,
       lastEventAt: this.lastEventAt !== undefined ? new Date(this.lastEventAt) : undefined,
-    })
-      .then(() => {
-        if (this.historical) return markHistorical(this.id);
-      })
-      .catch((err) => logger().warn({ err, dumpId: this.dumpId }, 'live progress update failed'));
+    };
+    const historical = this.historical;
+    // While PostgreSQL is down the latest progress is kept (one per session) and written when it answers.
+    void this.ctx.pendingWrites.submit(this.id, 'progress', async () => {
+      await updateLiveProgress(this.id, progress);
+      if (historical) await markHistorical(this.id);
+    });
     this.ctx.scheduleProcessing(this.id, 'live');
   }
 
@@ -179,11 +189,14 @@ export class LiveSession {
     const endTime = Date.now();
     this.ctx.live.remove(this);
     const closeLine = JSON.stringify(['close', null, code, endTime - this.lastMessageAt]);
+    let end: SessionEnd;
+    let stored: boolean;
     try {
       if (this.messageCount === 0) {
         await this.writer.close();
         await this.ctx.store.remove(this.dumpId);
-        await endSession(this.id, {
+        stored = false;
+        end = {
           sessionEnd: new Date(endTime),
           blobUrl: null,
           closeCode: code,
@@ -191,27 +204,35 @@ export class LiveSession {
           messageCount: 0,
           byteCount: 0,
           status: 'ended',
-        });
-        return;
+        };
+      } else {
+        await this.writer.close(closeLine);
+        const blobUrl = await this.ctx.store.finalize(this.dumpId);
+        stored = true;
+        end = {
+          sessionEnd: new Date(endTime),
+          blobUrl,
+          closeCode: code,
+          closeReason: reason,
+          messageCount: this.messageCount,
+          byteCount: this.byteCount,
+          firstEventAt: this.firstEventAt !== undefined ? new Date(this.firstEventAt) : undefined,
+          lastEventAt: this.lastEventAt !== undefined ? new Date(this.lastEventAt) : undefined,
+          historical: this.historical,
+        };
       }
-      await this.writer.close(closeLine);
-      const blobUrl = await this.ctx.store.finalize(this.dumpId);
-      await endSession(this.id, {
-        sessionEnd: new Date(endTime),
-        blobUrl,
-        closeCode: code,
-        closeReason: reason,
-        messageCount: this.messageCount,
-        byteCount: this.byteCount,
-        firstEventAt: this.firstEventAt !== undefined ? new Date(this.firstEventAt) : undefined,
-        lastEventAt: this.lastEventAt !== undefined ? new Date(this.lastEventAt) : undefined,
-        historical: this.historical,
-      });
-      logger().info({ dumpId: this.dumpId, sessionId: String(this.id), code }, 'Processed data from connection');
-      this.ctx.scheduleProcessing(this.id, 'ended');
     } catch (err) {
       logger().error({ err, dumpId: this.dumpId }, 'ending session failed');
+      return;
     }
+    // The dump is on disk and stored; the row's end waits for PostgreSQL if it is down (pending-writes.ts), and
+    // the processing is scheduled once the row says ended, exactly as without an outage.
+    await this.ctx.pendingWrites.submit(this.id, 'end', async () => {
+      await endSession(this.id, end);
+      if (!stored) return;
+      logger().info({ dumpId: this.dumpId, sessionId: String(this.id), code }, 'Processed data from connection');
+      this.ctx.scheduleProcessing(this.id, 'ended');
+    });
   }
 }
 
