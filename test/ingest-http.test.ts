@@ -3,6 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { generateAuthToken } from '../lib/shared/auth-token';
+import { obfuscateDumpLine } from '../lib/stats/decode/address-obfuscation';
 import { fixturePath, HAVE_FIXTURES, readRtcstatsFixture, SKIP_FIXTURES_MESSAGE } from './helpers/fixtures';
 import { eventually } from './helpers/replay';
 import { FIXTURE_SECRET, startTestServer, type TestServer } from './helpers/server';
@@ -29,6 +30,11 @@ async function row(session: string) {
   return (await sql.query('SELECT * FROM "rtcstats-server" WHERE rtcstats_session = $1', [session])).rows;
 }
 
+/** A dump as stored: every line as sent but for its IP addresses (lib/stats/decode/address-obfuscation.ts). */
+function asStored(bytes: Buffer): string {
+  return bytes.toString('utf8').split('\n').map(obfuscateDumpLine).join('\n');
+}
+
 async function storedText(blobUrl: string) {
   return gunzipSync(await readFile(new URL(blobUrl))).toString('utf8');
 }
@@ -36,7 +42,7 @@ async function storedText(blobUrl: string) {
 describe.skipIf(!HAVE_FIXTURES)('POST /api/v1/upload', () => {
   if (!HAVE_FIXTURES) console.warn(SKIP_FIXTURES_MESSAGE);
 
-  test('a raw RTCStatsDump becomes an ended session with its dump stored verbatim', async () => {
+  test('a raw RTCStatsDump becomes an ended session with its dump stored as sent, its client addresses obfuscated', async () => {
     const session = unique('sess_upload');
     const token = await generateAuthToken({ user: 'user_alice', session, conference: 'standup_upload' }, FIXTURE_SECRET);
     const bytes = await readFile(fixturePath('rtcstats-js', 'standup-alice.rtcstats'));
@@ -49,7 +55,10 @@ describe.skipIf(!HAVE_FIXTURES)('POST /api/v1/upload', () => {
     expect(r.session_end).not.toBeNull();
     // session_start is when the call began (metadata startTime), not when it was uploaded.
     expect(r.session_start.getTime()).toBe(readRtcstatsFixture('standup-alice.rtcstats').metadata.startTime);
-    expect(await storedText(r.blob_url)).toBe(bytes.toString('utf8'));
+    expect(await storedText(r.blob_url)).toBe(asStored(bytes));
+    // The recording carries the browser's host candidate address; what is stored does not.
+    expect(bytes.toString('utf8')).toContain(' 192.0.2.2 ');
+    expect(await storedText(r.blob_url)).not.toContain(' 192.0.2.2 ');
     const processed = await eventually(async () => (await row(session)).find((x) => x.features_processing_stop), 30_000);
     expect(processed.processing_error).toBeNull();
   });
@@ -70,7 +79,7 @@ describe.skipIf(!HAVE_FIXTURES)('POST /api/v1/upload', () => {
     const token2 = await generateAuthToken({ user: 'user_bob', session: session2, conference: 'c' }, FIXTURE_SECRET);
     const mp = await fetch(`${server.url}/api/v1/upload?rtcstats-token=${token2}`, { method: 'POST', body: form });
     expect(mp.status).toBe(201);
-    expect(await storedText((await row(session2))[0].blob_url)).toBe(bytes.toString('utf8'));
+    expect(await storedText((await row(session2))[0].blob_url)).toBe(asStored(bytes));
   });
 
   test('a gzip webrtc-internals dump is imported', async () => {

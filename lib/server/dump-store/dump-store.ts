@@ -1,7 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { isUuid } from '@/lib/shared/uuid';
+import { obfuscateDumpLine } from '@/lib/stats/decode/address-obfuscation';
 
 /**
  * Raw dump storage behind one small interface. Live dumps are appended under a local work directory; when a
@@ -39,6 +43,40 @@ export class WorkDirectory {
   path(dumpId: string): string {
     return path.join(this.dir, checkDumpId(dumpId));
   }
+}
+
+/** Lines in, the same lines out with their IP addresses obfuscated (obfuscateDumpLine), one chunk at a time. */
+class ObfuscateLines extends Transform {
+  private readonly text = new StringDecoder('utf8');
+  private partial = '';
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    const text = this.partial + this.text.write(chunk);
+    const last = text.lastIndexOf('\n');
+    this.partial = last < 0 ? text : text.slice(last + 1);
+    done(null, last < 0 ? '' : this.lines(text.slice(0, last + 1)));
+  }
+
+  override _flush(done: TransformCallback): void {
+    const rest = this.partial + this.text.end();
+    done(null, rest ? this.lines(rest) : '');
+  }
+
+  private lines(text: string): string {
+    return text
+      .split('\n')
+      .map((line) => obfuscateDumpLine(line))
+      .join('\n');
+  }
+}
+
+/**
+ * A finished dump's addresses obfuscated in place, as rtcstats-server does before storing (what stays: TURN relay
+ * addresses). Both stores run it before they gzip; a live dump is read as it was sent until then.
+ */
+export async function obfuscateDumpFile(file: string): Promise<void> {
+  await pipeline(createReadStream(file), new ObfuscateLines(), createWriteStream(`${file}.obfuscated`));
+  await rename(`${file}.obfuscated`, file);
 }
 
 export async function readAll(stream: Readable): Promise<Buffer> {

@@ -13,7 +13,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { logger } from '@/lib/server/logger';
-import { checkDumpId, type DumpStore, WorkDirectory } from './dump-store';
+import { checkDumpId, type DumpStore, obfuscateDumpFile, WorkDirectory } from './dump-store';
 
 export interface S3DumpStoreOptions {
   bucket: string;
@@ -62,6 +62,7 @@ export class S3DumpStore implements DumpStore {
   async finalize(dumpId: string): Promise<string> {
     const src = this.workPath(dumpId);
     const gz = `${src}.gz`;
+    await obfuscateDumpFile(src);
     try {
       // Gzip to a file first: the upload needs its length.
       await pipeline(createReadStream(src), createGzip({ level: 6 }), createWriteStream(gz));

@@ -12,13 +12,13 @@ import {
   forwardedClientAddress,
   isHistoricalTime,
   isServerUserAgent,
-  obfuscateIp,
 } from '@/lib/server/ingest/session-rules';
 import { receiveDump } from '@/lib/server/ingest/upload-body';
 import { logger } from '@/lib/server/logger';
 import { hasRole } from '@/lib/shared/roles';
 import { maybeGunzip } from '@/lib/stats/decode/detect';
 import type { DumpFormat } from '@/lib/stats/model';
+import { obfuscateIp } from '@/lib/stats/decode/address-obfuscation';
 
 /**
  * HTTP ingest for clients that cannot hold a WebSocket: whole dumps (`POST /api/v1/upload`) and NDJSON frames

@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import type { VerifiedIngest } from '@/lib/server/auth/ingest-token';
 import { addressKey, FrameRate, type IngestLimits, KeyedRate, OpenCounter } from '@/lib/server/ingest/ingest-limits';
-import { obfuscateIp } from '@/lib/server/ingest/session-rules';
 import { logger } from '@/lib/server/logger';
+import { obfuscateIp } from '@/lib/stats/decode/address-obfuscation';
 
 export const CLOSE = {
   protocolError: 1002,

@@ -11,8 +11,9 @@ import {
 } from '@/lib/server/data/sessions';
 import { deviceIdAt } from '@/lib/server/ingest/device-id';
 import { DumpWriter } from '@/lib/server/ingest/dump-writer';
-import { clampClientTime, isHistoricalTime, obfuscateIp, trailingNumber } from '@/lib/server/ingest/session-rules';
+import { clampClientTime, isHistoricalTime, trailingNumber } from '@/lib/server/ingest/session-rules';
 import { logger } from '@/lib/server/logger';
+import { obfuscateIp } from '@/lib/stats/decode/address-obfuscation';
 
 /**
  * One client session being written: the DB row, the append-only dump, counters. Transport-agnostic: the

@@ -40,23 +40,6 @@ export function deviceId(input: { userAgent?: string; ip?: string; origin?: stri
 }
 
 /**
- * rtcstats' address obfuscation: keep loopback/unspecified, IPv4 → last octet `x`, IPv6 → first three groups
- * then `x`s; hostnames (mDNS `.local` included) unchanged.
- */
-export function obfuscateIp(address: string): string {
-  if (address === '::1' || address === '127.0.0.1' || address === '0.0.0.0') return address;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-  if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.x`;
-  const mapped = /^::ffff:(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i.exec(address);
-  if (mapped) return `::ffff:${obfuscateIp(mapped[1])}`;
-  if (address.includes(':')) {
-    const groups = address.split(':');
-    return `${groups.slice(0, 3).join(':')}:x:x:x:x:x`;
-  }
-  return address;
-}
-
-/**
  * The client address: for the ingest rows, and, as the single `X-Forwarded-For` value server.ts passes on, for
  * everything behind it (audit log, sign-in rate limiter, dump downloads). With `trustedProxies` = N proxies in
  * front, each appending the address it received the request from, the client is the N-th entry from the right:
