@@ -22,12 +22,13 @@ export interface RunningBundle {
   /** /api/health's first answer, if it came within 45 s. */
   health: Response | undefined;
   output(): string;
-  /** SIGTERM, wait for the exit, remove the data directory. */
+  /** SIGTERM, wait for the exit, remove the data directory (unless it was given). */
   stop(): Promise<void>;
 }
 
-export async function startBundle(extraEnv: Record<string, string> = {}): Promise<RunningBundle> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'callscope-prod-'));
+/** `dataDir`: reuse one (a restart after a crash); it is then left in place by `stop`. */
+export async function startBundle(extraEnv: Record<string, string> = {}, reuse?: { dataDir: string }): Promise<RunningBundle> {
+  const dataDir = reuse?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'callscope-prod-')));
   const port = await freePort();
   const child = spawn(process.execPath, [BUNDLE], {
     cwd: os.tmpdir(), // not the repo: the bundle must locate its files itself
@@ -66,7 +67,7 @@ export async function startBundle(extraEnv: Record<string, string> = {}): Promis
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }
-      await rm(dataDir, { recursive: true, force: true });
+      if (!reuse) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
