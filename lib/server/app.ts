@@ -28,7 +28,7 @@ import { createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
 import { logger } from '@/lib/server/logger';
 import { projectRoot } from '@/lib/server/paths';
 import { createProcessingQueue, type ProcessingQueue } from '@/lib/server/processing/queue';
-import { dumpInfoInWorker, eventLogInWorker } from '@/lib/server/processing/worker-pool';
+import { dumpInfoInWorker, eventLogInWorker, frameBatchInWorker } from '@/lib/server/processing/worker-pool';
 import { startRetentionPurge } from '@/lib/server/retention-purge';
 import { startKeyRingMaintenance } from '@/lib/server/signing-keys/grace';
 import { createDatabaseKeyRing } from '@/lib/server/signing-keys/key-ring';
@@ -119,6 +119,7 @@ function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue): Serve
     scheduleProcessing: (id, reason) => queue.schedule(id, reason),
     eventLog: async (dumpId, filter) => eventLogInWorker(await readAll(await store.read(dumpId)), filter),
     dumpInfo: (file) => dumpInfoInWorker(file),
+    parseFrames: (bytes) => frameBatchInWorker(bytes),
     startedAt: Date.now(),
     version: readVersion(),
   };

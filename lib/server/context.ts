@@ -1,6 +1,7 @@
 import type { EventLog } from '@/lib/schemas/read-api';
 import type { DumpInfo } from '@/lib/stats/decode/dump-info';
 import type { DumpStore } from '@/lib/server/dump-store/dump-store';
+import type { FrameBatchResult } from '@/lib/server/ingest/frame-batch';
 import type { IngestLimits } from '@/lib/server/ingest/ingest-limits';
 import type { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
 import type { PendingWrites } from '@/lib/server/ingest/pending-writes';
@@ -29,6 +30,8 @@ export interface ServerContext {
   eventLog(dumpId: string, filter: { pc?: string; type?: string; limit: number }): Promise<EventLog>;
   /** What the dump stored at `file` is (readDumpInfo), read off the main thread; DumpFormatError when unusable. */
   dumpInfo(file: string): Promise<DumpInfo>;
+  /** An NDJSON frame batch checked off the main thread (parseFrameBatch's outcome as data). */
+  parseFrames(bytes: Buffer): Promise<FrameBatchResult>;
   startedAt: number;
   version: string;
 }

@@ -2,6 +2,7 @@
  * An NDJSON batch of rtcstats frames (POST /api/v1/frames), checked whole before any of it is stored: at most
  * MAX_BATCH_LINES lines (counted on the bytes, before any line is read), each one JSON array whose last element is
  * the timestamp delta, and a `["close", null, code?, ms]` line only at the end. Lines are kept verbatim (trimmed).
+ * The server runs it in a worker thread (a batch may hold 8 MB of JSON), the tests directly.
  */
 import { DomainError } from '@/lib/server/domain-error';
 import { forEachLine } from '@/lib/stats/decode/line-decoder';
@@ -67,4 +68,18 @@ export function parseFrameBatch(bytes: Buffer): FrameBatch {
     frames.push(lines[i]);
   }
   return { frames };
+}
+
+/** parseFrameBatch's outcome as plain data: it crosses from the worker thread that runs it (see worker-pool.ts). */
+export type FrameBatchResult =
+  | ({ ok: true } & FrameBatch)
+  | { ok: false; code: FrameBatchError['code']; message: string };
+
+export function tryParseFrameBatch(bytes: Buffer): FrameBatchResult {
+  try {
+    return { ok: true, ...parseFrameBatch(bytes) };
+  } catch (err) {
+    if (err instanceof FrameBatchError) return { ok: false, code: err.code, message: err.message };
+    throw err;
+  }
 }

@@ -5,7 +5,7 @@ import { IngestAuthError, type VerifiedIngest, verifyIngestToken } from '@/lib/s
 import { serverContext } from '@/lib/server/context';
 import { endSession, insertSession } from '@/lib/server/data/sessions';
 import { deviceIdAt } from '@/lib/server/ingest/device-id';
-import { MAX_BATCH_BYTES, parseFrameBatch } from '@/lib/server/ingest/frame-batch';
+import { FrameBatchError, MAX_BATCH_BYTES } from '@/lib/server/ingest/frame-batch';
 import { LiveSession } from '@/lib/server/ingest/live-session';
 import { tokenFromRequest } from '@/lib/server/ingest/request-token';
 import {
@@ -173,7 +173,9 @@ export async function handleFrames(req: Request): Promise<FramesResult> {
   const sessionKey = auth.identity.session ?? url.searchParams.get('session') ?? undefined;
   if (!sessionKey) throw new ApiError('bad_request', 'A session id is needed: the token `session` claim or ?session=');
   const bytes = maybeGunzip(await readLimitedBody(req, MAX_BATCH_BYTES), undefined, MAX_BATCH_BYTES) as Buffer;
-  const { frames, closeCode } = parseFrameBatch(bytes);
+  const batch = await ctx.parseFrames(bytes);
+  if (!batch.ok) throw new FrameBatchError(batch.code, batch.message);
+  const { frames, closeCode } = batch;
   const userAgent = req.headers.get('user-agent') ?? undefined;
   let session = ctx.live.bySessionId(sessionKey);
   if (!session) {

@@ -1,5 +1,6 @@
 /**
- * Worker thread: decodes and analyses dumps, extracts their event log, or reads what an uploaded dump is. Pure
+ * Worker thread: decodes and analyses dumps, extracts their event log, reads what an uploaded dump is, or checks
+ * an NDJSON frame batch. Pure
  * CPU work with no database or network, so a slow or hostile dump costs this thread only; the ingest event loop
  * keeps running.
  */
@@ -7,6 +8,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { EventLog } from '@/lib/schemas/read-api';
+import { tryParseFrameBatch } from '@/lib/server/ingest/frame-batch';
 import { analyzeBuffer } from '@/lib/stats/analyze/analyze';
 import type { SessionAnalyzerOptions } from '@/lib/stats/analyze/session-analyzer';
 import { decodeDump } from '@/lib/stats/decode/detect';
@@ -17,7 +19,8 @@ import type { TraceEvent } from '@/lib/stats/model';
 type WorkerRequest =
   | { id: number; mode: 'analyze'; dump: Uint8Array; identity?: SessionAnalyzerOptions }
   | { id: number; mode: 'events'; dump: Uint8Array; pc?: string; type?: string; limit: number }
-  | { id: number; mode: 'info'; path: string };
+  | { id: number; mode: 'info'; path: string }
+  | { id: number; mode: 'frames'; dump: Uint8Array };
 
 /** The worker's answer; a DumpFormatError keeps its kind across the thread boundary. */
 export type WorkerReply = { id: number; result?: unknown; error?: string; dumpFormatError?: DumpFormatError['kind'] };
@@ -61,6 +64,7 @@ function* fileChunks(path: string): Generator<Buffer> {
 function run(msg: WorkerRequest): unknown {
   if (msg.mode === 'info') return readDumpInfo(fileChunks(msg.path));
   const dump = Buffer.from(msg.dump.buffer, msg.dump.byteOffset, msg.dump.byteLength);
+  if (msg.mode === 'frames') return tryParseFrameBatch(dump);
   return msg.mode === 'events' ? eventLog(dump, msg) : analyzeBuffer(dump, msg.identity);
 }
 

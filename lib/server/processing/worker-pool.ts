@@ -1,13 +1,14 @@
 /**
  * Two worker threads with the same entry, each started on first use and restarted if it dies: one analyses
- * sessions (jobs serialized by the processing queue) and serves event logs; the other reads uploaded dumps, so an
- * upload never waits behind a long analysis. Both leave the main thread to ingest and the dashboard.
+ * sessions (jobs serialized by the processing queue) and serves event logs; the other reads uploaded dumps and
+ * checks NDJSON frame batches, so HTTP ingest never waits behind a long analysis. Both leave the main thread to ingest and the dashboard.
  */
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EventLog } from '@/lib/schemas/read-api';
+import type { FrameBatchResult } from '@/lib/server/ingest/frame-batch';
 import { projectRoot } from '@/lib/server/paths';
 import type { SessionAnalyzerOptions } from '@/lib/stats/analyze/session-analyzer';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
@@ -107,6 +108,11 @@ export function eventLogInWorker(dump: Buffer, filter: { pc?: string; type?: str
 /** What the dump stored at `file` is (readDumpInfo); rejects with DumpFormatError for what cannot be stored. */
 export function dumpInfoInWorker(file: string): Promise<DumpInfo> {
   return uploads.run({ mode: 'info', path: file });
+}
+
+/** An NDJSON frame batch checked (parseFrameBatch) on the uploads thread: up to 8 MB of JSON to parse. */
+export function frameBatchInWorker(bytes: Buffer): Promise<FrameBatchResult> {
+  return uploads.run({ mode: 'frames' }, bytes);
 }
 
 export async function stopAnalysisWorker(): Promise<void> {
