@@ -95,6 +95,10 @@ describe.skipIf(!HAVE_FIXTURES)('POST /api/v1/upload', () => {
     expect(processed.processing_error).toBeNull();
     const tracks = await sql.query('SELECT count(*)::int AS n FROM track WHERE session_id = $1', [processed.id]);
     expect(tracks.rows[0].n).toBeGreaterThanOrEqual(4);
+    // One JSON document: its client addresses are obfuscated whole, at upload.
+    const stored = await storedText(processed.blob_url);
+    expect(stored).not.toContain('192.0.2.2');
+    expect(stored).toContain('192.0.2.x');
   });
 
   test('bad bodies get a JSON error and store nothing', async () => {

@@ -28,7 +28,12 @@ import { createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
 import { logger } from '@/lib/server/logger';
 import { projectRoot } from '@/lib/server/paths';
 import { createProcessingQueue, type ProcessingQueue } from '@/lib/server/processing/queue';
-import { dumpInfoInWorker, eventLogInWorker, frameBatchInWorker } from '@/lib/server/processing/worker-pool';
+import {
+  dumpInfoInWorker,
+  eventLogInWorker,
+  frameBatchInWorker,
+  obfuscateDocumentInWorker,
+} from '@/lib/server/processing/worker-pool';
 import { startRetentionPurge } from '@/lib/server/retention-purge';
 import { startKeyRingMaintenance } from '@/lib/server/signing-keys/grace';
 import { createDatabaseKeyRing } from '@/lib/server/signing-keys/key-ring';
@@ -120,6 +125,7 @@ function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue): Serve
     eventLog: async (dumpId, filter) => eventLogInWorker(await readAll(await store.read(dumpId)), filter),
     dumpInfo: (file) => dumpInfoInWorker(file),
     parseFrames: (bytes) => frameBatchInWorker(bytes),
+    obfuscateDocument: (file) => obfuscateDocumentInWorker(file),
     startedAt: Date.now(),
     version: readVersion(),
   };

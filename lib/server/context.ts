@@ -30,6 +30,8 @@ export interface ServerContext {
   eventLog(dumpId: string, filter: { pc?: string; type?: string; limit: number }): Promise<EventLog>;
   /** What the dump stored at `file` is (readDumpInfo), read off the main thread; DumpFormatError when unusable. */
   dumpInfo(file: string): Promise<DumpInfo>;
+  /** A whole-document upload (webrtc-internals) with its IP addresses obfuscated in place, off the main thread. */
+  obfuscateDocument(file: string): Promise<boolean>;
   /** An NDJSON frame batch checked off the main thread (parseFrameBatch's outcome as data). */
   parseFrames(bytes: Buffer): Promise<FrameBatchResult>;
   startedAt: number;

@@ -88,6 +88,8 @@ export async function handleUpload(req: Request): Promise<UploadResult> {
     await ctx.store.remove(dumpId);
     throw err;
   });
+  // Line dumps are obfuscated line by line when the store finishes them; one JSON document is obfuscated whole here.
+  if (info.format === 'webrtc-internals') await ctx.obfuscateDocument(file);
   const meta = info.metadata;
   const startTime = meta.startTime ?? info.firstTime;
   const endTime = info.lastTime;

@@ -5,12 +5,13 @@
  * keeps running.
  */
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { EventLog } from '@/lib/schemas/read-api';
 import { tryParseFrameBatch } from '@/lib/server/ingest/frame-batch';
 import { analyzeBuffer } from '@/lib/stats/analyze/analyze';
 import type { SessionAnalyzerOptions } from '@/lib/stats/analyze/session-analyzer';
+import { obfuscateInternalsDocument } from '@/lib/stats/decode/address-obfuscation';
 import { decodeDump } from '@/lib/stats/decode/detect';
 import { DumpFormatError } from '@/lib/stats/decode/dump-format-error';
 import { readDumpInfo } from '@/lib/stats/decode/dump-info';
@@ -20,7 +21,8 @@ type WorkerRequest =
   | { id: number; mode: 'analyze'; dump: Uint8Array; identity?: SessionAnalyzerOptions }
   | { id: number; mode: 'events'; dump: Uint8Array; pc?: string; type?: string; limit: number }
   | { id: number; mode: 'info'; path: string }
-  | { id: number; mode: 'frames'; dump: Uint8Array };
+  | { id: number; mode: 'frames'; dump: Uint8Array }
+  | { id: number; mode: 'obfuscate-document'; path: string };
 
 /** The worker's answer; a DumpFormatError keeps its kind across the thread boundary. */
 export type WorkerReply = { id: number; result?: unknown; error?: string; dumpFormatError?: DumpFormatError['kind'] };
@@ -61,8 +63,17 @@ function* fileChunks(path: string): Generator<Buffer> {
   }
 }
 
+/** A whole-document dump (webrtc-internals) with its addresses obfuscated, rewritten in place. */
+function obfuscateDocument(path: string): boolean {
+  const doc: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (!obfuscateInternalsDocument(doc)) return false;
+  writeFileSync(path, JSON.stringify(doc));
+  return true;
+}
+
 function run(msg: WorkerRequest): unknown {
   if (msg.mode === 'info') return readDumpInfo(fileChunks(msg.path));
+  if (msg.mode === 'obfuscate-document') return obfuscateDocument(msg.path);
   const dump = Buffer.from(msg.dump.buffer, msg.dump.byteOffset, msg.dump.byteLength);
   if (msg.mode === 'frames') return tryParseFrameBatch(dump);
   return msg.mode === 'events' ? eventLog(dump, msg) : analyzeBuffer(dump, msg.identity);

@@ -110,6 +110,11 @@ export function dumpInfoInWorker(file: string): Promise<DumpInfo> {
   return uploads.run({ mode: 'info', path: file });
 }
 
+/** A webrtc-internals upload at `file` with its IP addresses obfuscated in place (the line stores cannot). */
+export function obfuscateDocumentInWorker(file: string): Promise<boolean> {
+  return uploads.run({ mode: 'obfuscate-document', path: file });
+}
+
 /** An NDJSON frame batch checked (parseFrameBatch) on the uploads thread: up to 8 MB of JSON to parse. */
 export function frameBatchInWorker(bytes: Buffer): Promise<FrameBatchResult> {
   return uploads.run({ mode: 'frames' }, bytes);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { HAVE_FIXTURES, readFixture, SKIP_FIXTURES_MESSAGE } from '../../../test/helpers/fixtures';
-import { obfuscateCandidate, obfuscateDumpLine, obfuscateIp } from './address-obfuscation';
+import { obfuscateCandidate, obfuscateDumpLine, obfuscateInternalsDocument, obfuscateIp } from './address-obfuscation';
 
 /** Stored dumps keep no client address but a TURN server's: rtcstats-server's rules, on real dumps of both formats. */
 /** An IPv4 address on its own: not a server in a URL or host:port (`wss://192.0.2.1:3000`) nor a version (`Chrome/99.0.0.0`). */
@@ -63,4 +63,27 @@ describe.skipIf(!HAVE_FIXTURES)('real dumps', () => {
       expect(untouched).toBeGreaterThan(lines.length / 2);
     });
   }
+});
+
+describe.skipIf(!HAVE_FIXTURES)('a webrtc-internals document', () => {
+  test('update-log candidates and SDPs, and the address stats series, keep no client address', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const { collectDump } = await import('./collect');
+    const { decodeDump } = await import('./detect');
+    const text = gunzipSync(readFixture('webrtc-internals', 'standup2-chrome156.txt.gz')).toString('utf8');
+    expect(text).toContain('192.0.2.2');
+    const doc = JSON.parse(text);
+    expect(obfuscateInternalsDocument(doc)).toBe(true);
+    const out = JSON.stringify(doc);
+    // UserAgentData's brand versions (`"version": "8.0.0.0"`) look like addresses; they stay.
+    const versions = new Set([...text.matchAll(/"version": ?"([\d.]+)"/g)].map((m) => m[1]));
+    const survivors = (out.match(IPV4) ?? []).filter((ip) => !['127.0.0.1', '0.0.0.0'].includes(ip) && !versions.has(ip));
+    expect(survivors).toEqual([]);
+    expect(out).toContain('192.0.2.x');
+    // Still the same call to the decoder: as many events and samples as before.
+    const before = collectDump((sink) => decodeDump(text, sink));
+    const after = collectDump((sink) => decodeDump(out, sink));
+    expect(after.events.length).toBe(before.events.length);
+    expect(Object.values(after.stats).map((s) => s.length)).toEqual(Object.values(before.stats).map((s) => s.length));
+  });
 });

@@ -4,7 +4,8 @@
  * candidate's own address: the TURN server, kept so sessions can be grouped by it; `raddr` always), SDP
  * `a=candidate:`, `c=` and `a=rtcp:` lines, getStats `address` / `relatedAddress` (plain or compressed keys; `ip`
  * dropped with the address), and `publicIP`. rtcstats-js obfuscates in the browser; Jitsi's client does not, so
- * the server does it for every dump. Lines with nothing to change are kept byte for byte.
+ * the server does it for every dump. Lines with nothing to change are kept byte for byte. A chrome://webrtc-internals
+ * document (one JSON, uploaded) gets the same rules on its update log and its address stats series.
  */
 import { compressStatsProperty, decompressMethod } from './rtcstats-compression';
 import { isObject } from './values';
@@ -132,4 +133,61 @@ export function obfuscateDumpLine(line: string): string {
   if (!Array.isArray(entry) || entry.length < 3) return line;
   const method = typeof entry[0] === 'number' || typeof entry[0] === 'string' ? decompressMethod(entry[0]) : '';
   return obfuscateEntry(method, entry) ? JSON.stringify(entry) : line;
+}
+
+const ADDRESS_SERIES = /-(address|ip|relatedAddress)$/;
+
+/** A stats series' values (a JSON array in a string) with each string obfuscated; unchanged when unreadable. */
+function obfuscateSeries(series: Record<string, unknown>): void {
+  if (typeof series.values !== 'string') return;
+  try {
+    const values: unknown = JSON.parse(series.values);
+    if (Array.isArray(values)) series.values = JSON.stringify(values.map((v) => (typeof v === 'string' ? obfuscateIp(v) : v)));
+  } catch {
+    // Not an array: the decoder skips such a series too.
+  }
+}
+
+function isRelayCandidate(stats: Record<string, unknown>, id: string): boolean {
+  const types = stats[`${id}-candidateType`];
+  return isObject(types) && typeof types.values === 'string' && types.values.includes('"relay"');
+}
+
+/**
+ * A webrtc-internals document (its `PeerConnections`) obfuscated in place: update-log values (JSON strings of the
+ * same objects rtcstats traces) by the rules above, and the `<id>-address` / `-ip` / `-relatedAddress` stats series
+ * (a relay candidate keeps its address and ip). Returns whether anything changed.
+ */
+export function obfuscateInternalsDocument(doc: unknown): boolean {
+  if (!isObject(doc) || !isObject(doc.PeerConnections)) return false;
+  let changed = false;
+  for (const pc of Object.values(doc.PeerConnections)) {
+    if (!isObject(pc)) continue;
+    for (const update of Array.isArray(pc.updateLog) ? pc.updateLog : []) {
+      if (!isObject(update) || typeof update.type !== 'string' || typeof update.value !== 'string' || !update.value.startsWith('{')) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(update.value);
+      } catch {
+        continue;
+      }
+      const entry = [update.type, null, value];
+      if (obfuscateEntry(update.type, entry)) {
+        update.value = JSON.stringify(entry[2]);
+        changed = true;
+      }
+    }
+    if (!isObject(pc.stats)) continue;
+    const stats = pc.stats;
+    for (const key of Object.keys(stats)) {
+      const match = ADDRESS_SERIES.exec(key);
+      const series = stats[key];
+      if (!match || !isObject(series)) continue;
+      const id = key.slice(0, -match[0].length);
+      if (match[1] !== 'relatedAddress' && isRelayCandidate(stats, id)) continue;
+      obfuscateSeries(series);
+      changed = true;
+    }
+  }
+  return changed;
 }
