@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { createGzip } from 'node:zlib';
 import { isUuid } from '@/lib/shared/uuid';
 import { obfuscateDumpLine } from '@/lib/stats/decode/address-obfuscation';
 
@@ -71,9 +72,14 @@ class ObfuscateLines extends Transform {
 }
 
 /**
- * A finished dump's addresses obfuscated in place, as rtcstats-server does before storing (what stays: TURN relay
- * addresses). Both stores run it before they gzip; a live dump is read as it was sent until then.
+ * A finished dump gzipped to `dest` with its addresses obfuscated on the way (one pass), as rtcstats-server stores
+ * them (what stays: TURN relay addresses). Both stores finish dumps with it; a live dump is read as sent until then.
  */
+export async function gzipObfuscated(src: string, dest: string): Promise<void> {
+  await pipeline(createReadStream(src), new ObfuscateLines(), createGzip({ level: 6 }), createWriteStream(dest));
+}
+
+/** The same obfuscation in place, for a finished dump that stays local uncompressed (a failed S3 upload). */
 export async function obfuscateDumpFile(file: string): Promise<void> {
   await pipeline(createReadStream(file), new ObfuscateLines(), createWriteStream(`${file}.obfuscated`));
   await rename(`${file}.obfuscated`, file);

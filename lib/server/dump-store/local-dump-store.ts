@@ -1,11 +1,10 @@
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 
-import { checkDumpId, type DumpStore, obfuscateDumpFile, WorkDirectory } from './dump-store';
+import { checkDumpId, type DumpStore, gzipObfuscated, WorkDirectory } from './dump-store';
 
 /** Dumps in the data directory: live ones in `work/`, finished ones gzipped as `<dumpId>.gz` beside it. */
 export class LocalDumpStore implements DumpStore {
@@ -32,8 +31,7 @@ export class LocalDumpStore implements DumpStore {
   async finalize(dumpId: string): Promise<string> {
     const src = this.workPath(dumpId);
     const dest = this.finishedPath(dumpId);
-    await obfuscateDumpFile(src);
-    await pipeline(createReadStream(src), createGzip({ level: 6 }), createWriteStream(`${dest}.tmp`));
+    await gzipObfuscated(src, `${dest}.tmp`);
     await rename(`${dest}.tmp`, dest);
     await rm(src, { force: true });
     return `file://${dest}`;

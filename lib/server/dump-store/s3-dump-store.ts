@@ -1,8 +1,7 @@
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -13,7 +12,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { logger } from '@/lib/server/logger';
-import { checkDumpId, type DumpStore, obfuscateDumpFile, WorkDirectory } from './dump-store';
+import { checkDumpId, type DumpStore, gzipObfuscated, obfuscateDumpFile, WorkDirectory } from './dump-store';
 
 export interface S3DumpStoreOptions {
   bucket: string;
@@ -62,10 +61,9 @@ export class S3DumpStore implements DumpStore {
   async finalize(dumpId: string): Promise<string> {
     const src = this.workPath(dumpId);
     const gz = `${src}.gz`;
-    await obfuscateDumpFile(src);
     try {
       // Gzip to a file first: the upload needs its length.
-      await pipeline(createReadStream(src), createGzip({ level: 6 }), createWriteStream(gz));
+      await gzipObfuscated(src, gz);
       const { size } = await stat(gz);
       await this.s3.send(
         new PutObjectCommand({
@@ -80,6 +78,7 @@ export class S3DumpStore implements DumpStore {
       // The bucket is unreachable: the session still ends and is processed from the local file, which stays
       // (its blob URL says where); nothing is lost. /api/health reports the store as failing meanwhile.
       logger().warn({ dumpId, err: (err as Error).message }, 'dump upload failed: kept in the local work directory');
+      await obfuscateDumpFile(src);
       return `file://${src}`;
     } finally {
       await rm(gz, { force: true });

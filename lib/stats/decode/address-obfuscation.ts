@@ -118,12 +118,16 @@ function obfuscateEntry(method: string, entry: unknown[]): boolean {
   }
 }
 
+/** Anything that could be an IP address: four dotted numbers, or hex groups with colons (IPv6). */
+const ADDRESS_LIKE = /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f]{0,4}/i;
+
 /**
  * One dump line (rtcstats file format 3 or Jitsi) with its addresses obfuscated; the very same line when it carries
  * none or is not an entry (the header, the metadata line and unparsable lines pass through).
  */
 export function obfuscateDumpLine(line: string): string {
-  if (!line.startsWith('[')) return line;
+  // Most lines (getStats deltas, events) hold nothing address-like: they are not parsed at all.
+  if (!line.startsWith('[') || !ADDRESS_LIKE.test(line)) return line;
   let entry: unknown;
   try {
     entry = JSON.parse(line);
