@@ -250,6 +250,8 @@ async function shutdown(parts: {
     }),
   );
   await ingest.close();
+  // Sessions whose clients closed just before (their ends began outside the loop above) finish storing too.
+  await context.live.settled();
   server.closeAllConnections?.();
   await serverClosed;
   await background.stopJobs();

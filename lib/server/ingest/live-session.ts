@@ -182,7 +182,10 @@ export class LiveSession {
    * storage, processing. With zero messages the file is removed and the row keeps no end (rtcstats-server).
    */
   end(code: number, reason?: string): Promise<void> {
-    this.ended ??= this.finish(code, reason);
+    if (!this.ended) {
+      this.ended = this.finish(code, reason);
+      this.ctx.live.trackEnd(this.ended);
+    }
     return this.ended;
   }
 
@@ -241,6 +244,18 @@ export class LiveSession {
 export class LiveSessionRegistry {
   private byDump = new Map<string, LiveSession>();
   private bySession = new Map<string, LiveSession>();
+  /** Ends in progress: a session leaves the maps when its end starts, but the drain must wait for its dump. */
+  private readonly ending = new Set<Promise<void>>();
+
+  trackEnd(done: Promise<void>): void {
+    this.ending.add(done);
+    void done.finally(() => this.ending.delete(done));
+  }
+
+  /** Resolves when every end begun so far has finished (its dump stored, its row written or kept for retry). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.ending]);
+  }
 
   add(s: LiveSession): void {
     this.byDump.set(s.dumpId, s);
