@@ -36,6 +36,7 @@ import { startEmbeddedPostgres } from '../../lib/server/db/embedded';
 import { generateAuthToken } from '../../lib/shared/auth-token';
 import { HAVE_FIXTURES, RTCSTATS_FIXTURES, readRtcstatsFixture, SKIP_FIXTURES_MESSAGE } from '../../test/helpers/fixtures';
 import { type ChildMessage, type ChildResults, CONN_PARAM, nowMs, type ParentMessage } from './ingest-protocol';
+import { canConnect, withDatabase } from './bench-database';
 import { formatCount as fmt } from './report';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -83,24 +84,6 @@ async function cleanupAll(): Promise<void> {
 // -------------------------------------------------------------------------------------------------------------
 // Database: as ingest.ts picks it (DATABASE_URL's server, else system PostgreSQL on 127.0.0.1:5432, else an
 // embedded one in a temp dir), one fresh database per run, dropped afterwards.
-
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 async function adminUrl(): Promise<{ url: string; describe: string }> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, describe: "DATABASE_URL's server" };

@@ -49,6 +49,7 @@ import {
   nowMs,
   type ParentMessage,
 } from './ingest-protocol';
+import { canConnect, withDatabase } from './bench-database';
 import { formatCount as fmt, median } from './report';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -137,25 +138,6 @@ interface Database {
   forRun(label: string): Promise<{ url: string; drop(): Promise<void> }>;
   /** Before each run: write out what earlier runs left to PostgreSQL and the kernel (outside the measurement). */
   settle(): Promise<void>;
-}
-
-async function canConnect(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
 }
 
 function serverDatabase(adminUrl: string, describe: string, fallbackUrl?: string): Database {
