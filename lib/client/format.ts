@@ -100,12 +100,28 @@ export const ISSUE_TYPES = Object.keys(ISSUE_LABELS);
 export function faultLabel(fault: string | null | undefined): string {
   switch (fault) {
     case 'sender-uplink':
-      return "Sender's uplink";
+      return "Sender's upload";
+    case 'sender-device':
+      return "Sender's device or app";
     case 'between':
       return 'Between sender and receiver';
     case 'receiver-downlink':
-      return "Receiver's downlink";
+      return "Receiver's download";
     default:
-      return 'Unknown location';
+      return 'On the path (either end)';
+  }
+}
+
+/** Why a sender's bitrate fell, as a badge. */
+export function bitrateCauseLabel(cause: string | null | undefined): string | null {
+  switch (cause) {
+    case 'congestion':
+      return 'network congestion';
+    case 'cpu':
+      return 'CPU overload';
+    case 'sender-setting':
+      return 'set by the sender';
+    default:
+      return null;
   }
 }

@@ -21,7 +21,7 @@ export type {
   TrackSeries,
   UserDetail,
 } from '@/lib/schemas/read-api';
-export type { FaultVerdict } from '@/lib/stats/analyze/pairing';
+export type { FaultVerdict } from '@/lib/stats/analyze/fault-location';
 export type { TrackMetric } from '@/lib/stats/analyze/types';
 
 /** One peer connection of a session, as analysed. */

@@ -99,22 +99,35 @@ export interface StreamSpec {
   second: (i: number) => Second;
 }
 
+/** Per connection: its id, and the bandwidth estimate and RTT of its selected pair each second. */
+export interface ConnectionSpec {
+  pc?: string;
+  availableOutgoingBitrate?: (i: number) => number | undefined;
+  rttSeconds?: (i: number) => number;
+}
+
 /**
  * One session polled every second for `count` seconds, carrying the given streams over a 50 ms RTT
  * connection. Counters accumulate from `second(i)` (the traffic of the second before sample i).
  */
-export function session(count: number, streams: StreamSpec[], start = T0): StatsSample[] {
+export function session(count: number, streams: StreamSpec[], start = T0, conn: ConnectionSpec = {}): StatsSample[] {
   const totals = streams.map(() => ({ bytes: 0, packets: 0, lost: 0 }));
   const samples: StatsSample[] = [];
+  let sentBytes = 0;
+  let receivedBytes = 0;
   for (let i = 0; i < count; i++) {
     const t = start + i * 1000;
-    const reports: StatsReport[] = [...connection(t, 0.05)];
+    const reports: StatsReport[] = connection(t, conn.rttSeconds?.(i) ?? 0.05);
+    const aob = conn.availableOutgoingBitrate?.(i);
+    if (aob !== undefined) reports[1] = { ...reports[1], availableOutgoingBitrate: aob };
     streams.forEach((spec, k) => {
       const sec = i === 0 ? { bytes: 0, packets: 0 } : spec.second(i);
       const total = totals[k];
       total.bytes += sec.bytes;
       total.packets += sec.packets;
       total.lost += sec.lost ?? 0;
+      if (spec.direction === 'outbound') sentBytes += sec.bytes;
+      else receivedBytes += sec.bytes;
       const common = { timestamp: t, kind: spec.kind, ssrc: spec.ssrc, mid: spec.mid ?? (spec.kind === 'audio' ? '0' : '1') };
       if (spec.direction === 'inbound') {
         reports.push({
@@ -141,7 +154,10 @@ export function session(count: number, streams: StreamSpec[], start = T0): Stats
         reports.push({ id: `S${spec.ssrc}`, type: 'media-source', timestamp: t, kind: spec.kind, trackIdentifier: spec.trackIdentifier ?? `track-${spec.ssrc}` });
       }
     });
-    samples.push(sample(t, ...reports));
+    reports[0] = { ...reports[0], bytesSent: sentBytes, bytesReceived: receivedBytes };
+    const built = sample(t, ...reports);
+    if (conn.pc !== undefined) built.pc = conn.pc;
+    samples.push(built);
   }
   return samples;
 }

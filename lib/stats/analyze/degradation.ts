@@ -88,7 +88,16 @@ export function bitrateDrops(series: Series, metric = 'bitrate'): Drop[] {
 /** Issue types that mean the received media itself was degraded. */
 const MEDIA_ISSUES = new Set<IssueType>(['packet-loss', 'jitter', 'low-frame-rate', 'freeze', 'audio-concealment']);
 
-/** Degraded windows of one inbound track: its media issues plus video bitrate drops, overlapping ones merged. */
+/**
+ * Hysteresis for verdicts: degraded windows less than this far apart are one problem. A steady 5 % loss dips
+ * under the issue threshold now and then; without this one call-long fault came out as several verdicts.
+ */
+export const VERDICT_CLOSE_AFTER_MS = 10_000;
+
+/**
+ * Degraded windows of one inbound track: its media issues plus video bitrate drops, merged when they overlap
+ * or are less than VERDICT_CLOSE_AFTER_MS apart.
+ */
 export function degradedWindows(
   trackId: string,
   kind: string,
@@ -107,7 +116,7 @@ export function degradedWindows(
   const merged: (Window & { drop?: Drop })[] = [];
   for (const w of windows) {
     const last = merged[merged.length - 1];
-    if (last !== undefined && w.start <= last.end) {
+    if (last !== undefined && w.start <= last.end + VERDICT_CLOSE_AFTER_MS) {
       last.end = Math.max(last.end, w.end);
       for (const c of w.causes) if (!last.causes.includes(c)) last.causes.push(c);
       last.drop ??= w.drop;

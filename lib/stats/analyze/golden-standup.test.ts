@@ -75,9 +75,13 @@ describe.skipIf(skip)('standup (rtcstats-js, Chromium 156)', () => {
     // Same shape over the shared time range: the receiver got what was sent.
     expect(pair?.comparison?.deliveryRatio).toBeGreaterThan(0.97);
     expect(pair?.comparison?.bitrateCorrelation).toBeGreaterThan(0.9);
-    // The drop is seen at Bob and blamed on the sender, who lowered the bitrate herself.
+    // The drop is seen at Bob and blamed on the sender, who lowered the bitrate herself: her bandwidth estimate
+    // stayed at 4.3 Mbit/s and the traced setParameters call names the cap.
     const verdict = pair?.verdicts.find((v) => v.causes.includes('bitrate-drop'));
-    expect(verdict?.location).toBe('sender-uplink');
+    expect(verdict?.location).toBe('sender-device');
+    expect(verdict?.bitrateCause).toBe('sender-setting');
+    expect(verdict?.message).toMatch(/lowered it itself.*maxBitrate 250 kbit\/s/);
+    expect(pair?.verdicts).toHaveLength(1);
     expect(verdict?.start).toBeGreaterThanOrEqual(CAP_TIME - 1500);
     expect(verdict?.start).toBeLessThanOrEqual(CAP_TIME + 3000);
     expect(verdict?.evidence.senderQualityLimitation).toBeNull();

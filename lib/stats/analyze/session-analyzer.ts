@@ -11,9 +11,17 @@ import { detectIssues } from './issues';
 import { MediaTrackRegistry } from './media-tracks';
 import { PollInterval } from './polling';
 import { SdpSide, sdpOf } from './sdp';
+import { senderParametersOf } from './sender-parameters';
 import { summarizeSession, summarizeTrack, summarizeConnection } from './summaries';
 import { type SampleContext, TrackState } from './track-state';
-import type { Direction, MediaKind, PeerConnectionAnalysis, SessionAnalysis, TrackAnalysis } from './types';
+import type {
+  Direction,
+  MediaKind,
+  PeerConnectionAnalysis,
+  SenderParameters,
+  SessionAnalysis,
+  TrackAnalysis,
+} from './types';
 import { isObject } from '../decode/values';
 import { asNumber, asString } from './values';
 
@@ -28,6 +36,8 @@ export interface SessionAnalyzerOptions {
 const TRACK_EVENTS = new Set(['addTrack', 'addTransceiver', 'replaceTrack', 'ontrack', 'onaddstream', 'addStream']);
 
 const MAX_WARNINGS = 50;
+/** A page that calls setParameters in a loop must not grow the analysis without bound. */
+const MAX_SENDER_PARAMETERS = 200;
 
 interface ConnectionEntry {
   state: ConnectionState;
@@ -35,6 +45,7 @@ interface ConnectionEntry {
   remote: SdpSide;
   seq: number;
   poll: PollInterval;
+  senderParameters: SenderParameters[];
   /** Stats report id → stream; ids are stable while the ssrc is, so the hot path needs no key strings. */
   byReportId: Map<string, TrackState>;
   byStream: Map<string, TrackState>;
@@ -95,6 +106,9 @@ export class SessionAnalyzer implements DumpSink {
       if (sdp !== null) entry[side].add(sdp);
     } else if (TRACK_EVENTS.has(ev.type)) {
       this.mediaTracks.addFrom(ev.value);
+    } else if (entry.senderParameters.length < MAX_SENDER_PARAMETERS) {
+      const params = senderParametersOf(ev);
+      if (params !== null) entry.senderParameters.push(params);
     }
   }
 
@@ -208,6 +222,7 @@ export class SessionAnalyzer implements DumpSink {
         remote: new SdpSide(),
         seq: 0,
         poll: new PollInterval(),
+        senderParameters: [],
         byReportId: new Map(),
         byStream: new Map(),
       };
@@ -310,6 +325,7 @@ export class SessionAnalyzer implements DumpSink {
       trackIds: tracks.filter((t) => t.pc === pc).map((t) => t.trackId),
       statsSamples: c.statsSamples,
       eventCounts: c.eventCounts,
+      senderParameters: entry.senderParameters,
     };
   }
 }

@@ -231,6 +231,24 @@ export interface PeerConnectionAnalysis {
   trackIds: string[];
   statsSamples: number;
   eventCounts: Record<string, number>;
+  /** `setParameters` calls traced on this connection's senders (rtcstats-js traces them; Jitsi's client does not). */
+  senderParameters: SenderParameters[];
+}
+
+/** One traced `RTCRtpSender.setParameters`: what the application asked of its encoder, per encoding. */
+export interface SenderParameters {
+  time: number;
+  /** From the parameters' codecs (`video/VP8` → video); null when they list none. */
+  kind: MediaKind | null;
+  /** The track id the trace names (rtcstats-js: not reliably the sender's own). */
+  trackIdentifier: string | null;
+  encodings: {
+    rid: string | null;
+    active: boolean | null;
+    maxBitrate: number | null;
+    maxFramerate: number | null;
+    scaleResolutionDownBy: number | null;
+  }[];
 }
 
 export interface MediaRequest {

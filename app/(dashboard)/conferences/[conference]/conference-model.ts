@@ -54,10 +54,24 @@ function kindWord(kind: string | undefined, isScreen: boolean | undefined): stri
   return isScreen ? 'screen share' : 'video';
 }
 
-function pairVerdicts(pair: ConferencePair): { fault: string; text: string; start?: number; end?: number }[] {
+/** A verdict as the pair list shows it: where, why the bitrate fell, the sentence and its evidence lines. */
+export interface DescribedVerdict {
+  fault: string;
+  couldBe: string[];
+  bitrateCause: string | null;
+  text: string;
+  reasons: string[];
+  start?: number;
+  end?: number;
+}
+
+function pairVerdicts(pair: ConferencePair): DescribedVerdict[] {
   return (pair.verdicts ?? []).map((v: FaultVerdict) => ({
     fault: v.location,
+    couldBe: v.couldBe ?? [],
+    bitrateCause: v.bitrateCause ?? null,
     text: v.message,
+    reasons: v.reasons ?? [],
     start: v.start,
     end: v.end,
   }));
@@ -73,7 +87,7 @@ export interface DescribedPair {
   receiverTrack: TrackDto | null;
   /** "Alice video → Bob" */
   sentence: string;
-  verdicts: { fault: string; text: string; start?: number; end?: number }[];
+  verdicts: DescribedVerdict[];
 }
 
 export function describePairs(detail: ConferenceDetail): DescribedPair[] {

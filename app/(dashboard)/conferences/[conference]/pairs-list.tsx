@@ -1,7 +1,7 @@
 'use client';
 
 import { useState } from 'react';
-import { formatBitrate, formatNumber, faultLabel } from '@/lib/client/format';
+import { bitrateCauseLabel, formatBitrate, formatNumber, faultLabel } from '@/lib/client/format';
 import type { DescribedPair } from './conference-model';
 import { useTimeFormat } from '@/components/display-zone-provider';
 
@@ -78,10 +78,21 @@ export function PairsList({ pairs, onZoom }: { pairs: DescribedPair[]; onZoom: (
               {p.verdicts.length ? (
                 <ul className="verdicts">
                   {(collapsed ? p.verdicts.slice(0, 1) : p.verdicts).map((v, i) => (
-                    // biome-ignore lint/suspicious/noArrayIndexKey: read-only list, never reordered; identical entries are possible
-                    <li key={`${v.start ?? i}-${i}`} className="verdict" data-testid="verdict" data-fault={v.fault}>
+                    <li
+                      // biome-ignore lint/suspicious/noArrayIndexKey: read-only list, never reordered; identical entries are possible
+                      key={`${v.start ?? i}-${i}`}
+                      className="verdict"
+                      data-testid="verdict"
+                      data-fault={v.fault}
+                      data-bitrate-cause={v.bitrateCause ?? ''}
+                    >
                       <span className={`badge fault fault-${v.fault}`}>{faultLabel(v.fault)}</span>
-                      <span>{v.text}</span>
+                      {bitrateCauseLabel(v.bitrateCause) ? (
+                        <span className="badge muted" data-testid="verdict-bitrate-cause">
+                          bitrate: {bitrateCauseLabel(v.bitrateCause)}
+                        </span>
+                      ) : null}
+                      <span data-testid="verdict-text">{v.text}</span>
                       {v.start != null && v.end != null ? (
                         <button
                           type="button"
@@ -90,6 +101,17 @@ export function PairsList({ pairs, onZoom }: { pairs: DescribedPair[]; onZoom: (
                         >
                           {formatTime(v.start)}–{formatTime(v.end)} · zoom in
                         </button>
+                      ) : null}
+                      {v.reasons.length && !collapsed ? (
+                        <details className="verdict-evidence small" data-testid="verdict-evidence" open>
+                          <summary>Evidence</summary>
+                          <ul>
+                            {v.reasons.map((r, k) => (
+                              // biome-ignore lint/suspicious/noArrayIndexKey: read-only list; two lines may read the same
+                              <li key={k}>{r}</li>
+                            ))}
+                          </ul>
+                        </details>
                       ) : null}
                     </li>
                   ))}
