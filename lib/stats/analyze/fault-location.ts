@@ -231,7 +231,7 @@ function senderCause(
     evidence.senderAvailableOutgoingRatio = own.estimateBefore && own.estimateDuring !== null ? roundOrNull(own.estimateDuring / own.estimateBefore, 2) : null;
     reasons.push(...own.lines);
   }
-  const settings = pc ? settingChanges(pc.senderParameters, s, w) : [];
+  const settings = pc ? settingChanges(pc.senderParameters ?? [], s, w) : [];
   reasons.push(...settings);
   evidence.senderSettingChanged = settings.length > 0;
   // No estimate at all (older browsers): a bandwidth limitation is the only network sign there is.

@@ -231,8 +231,11 @@ export interface PeerConnectionAnalysis {
   trackIds: string[];
   statsSamples: number;
   eventCounts: Record<string, number>;
-  /** `setParameters` calls traced on this connection's senders (rtcstats-js traces them; Jitsi's client does not). */
-  senderParameters: SenderParameters[];
+  /**
+   * `setParameters` calls traced on this connection's senders (rtcstats-js traces them; Jitsi's client does not).
+   * Absent from analyses stored before it existed.
+   */
+  senderParameters?: SenderParameters[];
 }
 
 /** One traced `RTCRtpSender.setParameters`: what the application asked of its encoder, per encoding. */
