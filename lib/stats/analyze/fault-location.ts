@@ -212,6 +212,9 @@ function senderCause(
   const fell = before !== null && during !== null ? `from ${kbps(before)} to ${kbps(during)}` : `to ${kbps(during)}`;
   reasons.push(`${names.sender}'s encoder sent it ${dropped ? fell : `at ${kbps(during)}`}${limitation ? `, quality limited by ${limitation.reason} ${Math.round(limitation.share * 100)} % of the time` : ', with no quality limitation reported'}.`);
 
+  const shape = pictureChange(s, w);
+  if (shape !== null) reasons.push(shape);
+
   if (limitation?.reason === 'cpu') {
     reasons.push(`A CPU limitation is the sending device itself: its encoder could not keep up.`);
     return {
@@ -274,6 +277,26 @@ function senderCause(
   }
   if (sending.length >= 2) reasons.push(`Only ${congestedPcs.length} of ${names.sender}'s ${sending.length} connections were congested: not ${names.sender}'s whole upload.`);
   return { cause: 'congestion', location: null, message: '', estimateText, dropped };
+}
+
+/** "Its resolution went from 640×480 to 320×240 and its frame rate from 30 to 15 fps", when either changed. */
+function pictureChange(track: TrackAnalysis, w: Window): string | null {
+  if (track.kind !== 'video') return null;
+  const at = (metric: string, from: number, to: number) => meanOverIntervals(track.series, metric, from, to);
+  const parts: string[] = [];
+  const hBefore = at('frameHeight', w.start - BASELINE_MS, w.start);
+  const hDuring = at('frameHeight', w.start, w.end);
+  const wBefore = at('frameWidth', w.start - BASELINE_MS, w.start);
+  const wDuring = at('frameWidth', w.start, w.end);
+  if (hBefore !== null && hDuring !== null && wBefore !== null && wDuring !== null && hDuring < SENDER_DROP_RATIO * hBefore) {
+    parts.push(`its resolution went from ${Math.round(wBefore)}×${Math.round(hBefore)} to ${Math.round(wDuring)}×${Math.round(hDuring)}`);
+  }
+  const fBefore = at('framesPerSecond', w.start - BASELINE_MS, w.start);
+  const fDuring = at('framesPerSecond', w.start, w.end);
+  if (fBefore !== null && fDuring !== null && fDuring < SENDER_DROP_RATIO * fBefore) {
+    parts.push(`its frame rate from ${Math.round(fBefore)} to ${Math.round(fDuring)} fps`);
+  }
+  return parts.length ? `At the sender, ${parts.join(' and ')}.` : null;
 }
 
 /** The limitation reason covering most of [from, to] on a sender track, with its share, or null. */
