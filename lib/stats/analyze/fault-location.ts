@@ -158,8 +158,8 @@ function receivedLine(names: Names, kind: MediaKind, w: Window & { drop?: Drop }
   if (w.drop) parts.push(`fell from ${kbps(w.drop.baseline)} to ${kbps(w.drop.level)}`);
   const other = w.causes.filter((c) => c !== 'packet-loss' && c !== 'bitrate-drop');
   if (other.length) parts.push(`had ${other.join(', ')}`);
-  const what = names.what.charAt(0).toUpperCase() + names.what.slice(1);
-  return `${what} ${parts.length ? parts.join(' and ') : `was degraded (${kind})`}.`;
+  // User ids are case-sensitive: the sentence keeps them as they are rather than capitalising them.
+  return `${names.what} ${parts.length ? parts.join(' and ') : `was degraded (${kind})`}.`;
 }
 
 // ---------- the sender's own evidence: did it send less, and why? ----------
@@ -206,7 +206,8 @@ function senderCause(
   const limited = limitation !== null && (limitation.reason === 'cpu' || limitation.reason === 'bandwidth');
   const dropped = ratio !== null && ratio < SENDER_DROP_RATIO;
   if (!dropped && !limited) {
-    if (before !== null && during !== null) reasons.push(`${names.sender} kept sending it at ${kbps(during)} (${kbps(before)} before): the sender did not send less.`);
+    // A baseline from before the track's first seconds (ramp-up) says nothing: only quote a real one.
+    if (before !== null && during !== null && w.start - s.firstTime >= BASELINE_MS) reasons.push(`${names.sender} kept sending it at ${kbps(during)} (${kbps(before)} before): the sender did not send less.`);
     return null;
   }
   const fell = before !== null && during !== null ? `from ${kbps(before)} to ${kbps(during)}` : `to ${kbps(during)}`;
