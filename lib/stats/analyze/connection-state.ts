@@ -66,8 +66,12 @@ export class ConnectionState {
   usesRelay = false;
   relayProtocol: string | null = null;
   usesTcp = false;
-  iceFailedAt: number | null = null;
-  readonly disconnections: { start: number; end: number | null }[] = [];
+  /**
+   * The far end closed the session: the DTLS transport went `closed` (a close_notify alert arrived) while this
+   * side had not closed the connection. `earliest` is the previous stats sample when the state came from stats
+   * (the close happened in (earliest, time]); the event time when it came from a `dtlsstatechange` event.
+   */
+  remoteClose: { time: number; earliest: number } | null = null;
   readonly eventCounts: Record<string, number> = {};
   statsSamples = 0;
   bytesSent = 0;
@@ -80,6 +84,11 @@ export class ConnectionState {
   private prevBytesSent = Number.NaN;
   private prevBytesReceived = Number.NaN;
   private wasConnected = false;
+  private dtlsConnected = false;
+  private prevSampleTime = Number.NaN;
+  /** Every outage as ICE/connection states show it; `disconnections`/`iceFailedAt` leave out the far end's hang-up. */
+  private readonly outages: { start: number; end: number | null }[] = [];
+  private failedAt: number | null = null;
 
   constructor(pc: string) {
     this.pc = pc;
@@ -136,8 +145,9 @@ export class ConnectionState {
 
     if (transport !== undefined) {
       const dtls = asString(transport.dtlsState);
-      if (dtls !== null) this.stateChange('dtls', dtls, time);
+      if (dtls !== null) this.stateChange('dtls', dtls, time, Number.isNaN(this.prevSampleTime) ? time : this.prevSampleTime);
     }
+    this.prevSampleTime = time;
     if (pair !== null) this.pairSelected(pair, reports, time);
 
     const t = asNumber((transport ?? pair)?.timestamp) ?? time;
@@ -178,22 +188,57 @@ export class ConnectionState {
     if (time > this.end) this.end = time;
   }
 
-  private stateChange(kind: StateKind, state: string, time: number): void {
+  /**
+   * ICE/connection went `disconnected` (or `failed` after being connected); `end` null when it never recovered.
+   * Outages that began after the far end closed the session (`remoteClose`) are its hang-up, not a network
+   * drop, and are left out; one already open then stays open (it never recovered: the call ended).
+   */
+  get disconnections(): { start: number; end: number | null }[] {
+    const after = this.remoteClose?.earliest;
+    return after === undefined ? this.outages : this.outages.filter((d) => d.start < after);
+  }
+
+  /** When ICE/the connection first failed; null when it failed only after the far end had closed the session. */
+  get iceFailedAt(): number | null {
+    const after = this.remoteClose?.earliest;
+    return this.failedAt !== null && after !== undefined && this.failedAt >= after ? null : this.failedAt;
+  }
+
+  private stateChange(kind: StateKind, state: string, time: number, earliest = time): void {
     const history = this.states[kind];
-    if (history.length > 0 && history[history.length - 1].state === state) return;
+    const last = history.length > 0 ? history[history.length - 1].state : null;
+    if (last === state) return;
+    // A DTLS transport never leaves `closed`/`failed`: a later `connected` is a stats report taken before the
+    // `dtlsstatechange` event (seen in real Chromium dumps), not a new state.
+    if (kind === 'dtls' && (last === 'closed' || last === 'failed')) return;
     history.push({ state, time });
+    if (kind === 'dtls') {
+      this.dtlsState(state, time, earliest);
+      return;
+    }
     if (kind !== 'iceConnection' && kind !== 'connection') return;
     if (state === 'connected' || state === 'completed') {
       this.wasConnected = true;
-      const open = this.disconnections[this.disconnections.length - 1];
+      const open = this.outages[this.outages.length - 1];
       if (open !== undefined && open.end === null) open.end = time;
     } else if ((state === 'disconnected' || state === 'failed') && this.wasConnected) {
       // Before the first connection there is nothing to lose: a failure then is an ICE failure only.
-      const open = this.disconnections[this.disconnections.length - 1];
+      const open = this.outages[this.outages.length - 1];
       // ICE and the connection state both report one outage: count it once.
-      if (open === undefined || open.end !== null) this.disconnections.push({ start: time, end: null });
+      if (open === undefined || open.end !== null) this.outages.push({ start: time, end: null });
     }
-    if (state === 'failed' && this.iceFailedAt === null) this.iceFailedAt = time;
+    if (state === 'failed' && this.failedAt === null) this.failedAt = time;
+  }
+
+  /**
+   * Why: DTLS `closed` before this side closed the connection means a close_notify arrived, i.e. the far end
+   * called close() (hung up). A network drop never closes DTLS: it stays `connected` or goes `failed`.
+   */
+  private dtlsState(state: string, time: number, earliest: number): void {
+    if (state === 'connected') this.dtlsConnected = true;
+    else if (state === 'closed' && this.dtlsConnected && !this.closed && this.remoteClose === null) {
+      this.remoteClose = { time, earliest };
+    }
   }
 
   private pairSelected(pair: StatsReport, reports: Record<string, StatsReport>, time: number): void {

@@ -7,7 +7,15 @@
  * always a real sample time.
  */
 
-import { THRESHOLDS, type Threshold } from './thresholds';
+import {
+  ISSUE_CLOSE_AFTER_MS,
+  ISSUE_CLOSE_MIN_SAMPLES,
+  ISSUE_MIN_BAD_SHARE,
+  STARTUP_FREEZE_MAX_MS,
+  STARTUP_FREEZE_WINDOW_MS,
+  THRESHOLDS,
+  type Threshold,
+} from './thresholds';
 import type {
   ClientInfo,
   Issue,
@@ -33,27 +41,95 @@ export function detectIssues(input: IssueInput): Issue[] {
   return issues;
 }
 
-/** A stretch of consecutive samples where a condition held. */
-export interface Run {
+/** How one sample interval counts toward a problem. */
+export type Level = 'ok' | 'warning' | 'critical';
+
+/**
+ * A problem found by `episodes()`: rows `from`..`to` are its first and last bad samples (good ones may lie
+ * between). `start` is the start of the first bad interval, `end` the last bad sample's time.
+ */
+export interface Episode {
   from: number;
   to: number;
   start: number;
   end: number;
-  /** Summed sample intervals of the run (ms). */
+  /** Summed intervals of the bad samples (ms): good time in between is not counted. */
   durationMs: number;
   /** Part of `durationMs` at critical level. */
   criticalMs: number;
-  max: number;
-  min: number;
-  avg: number;
-  /** Bad samples in the run. */
+  /** Bad samples in the episode. */
   samples: number;
 }
 
+/** An episode of one metric, with the figures of its bad samples. */
+export interface Run extends Episode {
+  max: number;
+  min: number;
+  avg: number;
+}
+
 /**
- * Runs of samples beyond the warning level of `threshold` lasting at least its minimum duration.
- * `gate(i)` can exclude samples (e.g. no media flowing); an excluded or null sample ends a run, but runs
- * separated by a single good sample are merged (one lucky second does not end a bad minute).
+ * Why: a problem that holds most of the time is one problem, even when single samples dip below the line; and
+ * a few scattered bad samples are not a problem at all. Hysteresis over sample intervals, O(n):
+ * - `level(i)` says how the interval (t[i-1], t[i]] counts; a bad one opens an episode or continues it;
+ * - an episode closes after `closeAfterMs` of consecutive not-bad time over ≥ ISSUE_CLOSE_MIN_SAMPLES samples;
+ * - a bad sample after a not-bad stretch of ≥ ISSUE_CLOSE_MIN_SAMPLES samples continues the episode only if the
+ *   episode, up to and including it, is still at least ISSUE_MIN_BAD_SHARE bad and `sustained(from, i)` holds
+ *   (thresholdRuns: its mean is still beyond the warning level); otherwise the episode closes at its last bad
+ *   sample and this one starts a new one (a single good sample is always bridged);
+ * - an episode is kept when its bad time reaches `minDurationMs`.
+ */
+export function episodes(
+  t: number[],
+  level: (i: number) => Level,
+  minDurationMs: number,
+  closeAfterMs: number = ISSUE_CLOSE_AFTER_MS,
+  sustained?: (from: number, to: number) => boolean,
+): Episode[] {
+  const out: Episode[] = [];
+  let open: Episode | null = null;
+  let quietMs = 0;
+  let quietSamples = 0;
+  const close = () => {
+    if (open !== null && open.durationMs >= minDurationMs) out.push(open);
+    open = null;
+  };
+  for (let i = 0; i < t.length; i++) {
+    // The previous row is always a real sample (a gap shows as an all-null row), so the interval is real.
+    const interval = i > 0 ? t[i] - t[i - 1] : 0;
+    const l = level(i);
+    if (l === 'ok') {
+      if (open === null) continue;
+      quietMs += interval;
+      quietSamples++;
+      if (quietMs >= closeAfterMs && quietSamples >= ISSUE_CLOSE_MIN_SAMPLES) close();
+      continue;
+    }
+    if (
+      open !== null &&
+      quietSamples >= ISSUE_CLOSE_MIN_SAMPLES &&
+      (open.durationMs + interval < ISSUE_MIN_BAD_SHARE * (t[i] - open.start) ||
+        (sustained !== undefined && !sustained(open.from, i)))
+    ) {
+      close();
+    }
+    if (open === null) open = { from: i, to: i, start: t[i] - interval, end: t[i], durationMs: 0, criticalMs: 0, samples: 0 };
+    open.to = i;
+    open.end = t[i];
+    open.durationMs += interval;
+    if (l === 'critical') open.criticalMs += interval;
+    open.samples++;
+    quietMs = 0;
+    quietSamples = 0;
+  }
+  close();
+  return out;
+}
+
+/**
+ * Episodes of samples beyond the warning level of `threshold` (see `episodes()`), with max/min/avg over their
+ * bad samples. `gate(i)` can exclude samples (e.g. no media flowing): an excluded or null sample counts as
+ * not bad.
  */
 export function thresholdRuns(
   series: Series,
@@ -63,64 +139,51 @@ export function thresholdRuns(
 ): Run[] {
   const col = series.values[metric];
   if (col === undefined) return [];
-  const t = series.t;
   const above = threshold.direction === 'above';
-  const runs: Run[] = [];
-  let run: Run | null = null;
-  let sum = 0;
-  let n = 0;
+  const beyond = (v: number, level: number) => (above ? v >= level : v < level);
+  const level = (i: number): Level => {
+    const v = col[i];
+    if (v === null || !beyond(v, threshold.warning) || (gate !== undefined && !gate(i))) return 'ok';
+    return beyond(v, threshold.critical) ? 'critical' : 'warning';
+  };
+  // Time-weighted prefix sums over the samples that have a value (and pass the gate): the mean of any span in O(1).
+  const t = series.t;
+  const sumVt = new Float64Array(t.length + 1);
+  const sumT = new Float64Array(t.length + 1);
   for (let i = 0; i < t.length; i++) {
     const v = col[i];
-    const bad =
-      v !== null && (above ? v >= threshold.warning : v < threshold.warning) && (gate === undefined || gate(i));
-    if (!bad) {
-      if (run !== null) closeRun(run, sum, n, runs);
-      run = null;
-      continue;
-    }
-    // The previous row is always a real sample (a gap shows as an all-null row), so the interval is real.
-    const interval = i > 0 ? t[i] - t[i - 1] : 0;
-    const critical = above ? v >= threshold.critical : v < threshold.critical;
-    if (run === null) {
-      run = { from: i, to: i, start: t[i] - interval, end: t[i], durationMs: 0, criticalMs: 0, max: v, min: v, avg: 0, samples: 0 };
-      sum = 0;
-      n = 0;
-    }
-    run.to = i;
-    run.end = t[i];
-    run.durationMs += interval;
-    if (critical) run.criticalMs += interval;
-    if (v > run.max) run.max = v;
-    if (v < run.min) run.min = v;
-    sum += v;
-    n++;
+    const w = i > 0 && v !== null && (gate === undefined || gate(i)) ? t[i] - t[i - 1] : 0;
+    sumVt[i + 1] = sumVt[i] + (w > 0 ? (v as number) * w : 0);
+    sumT[i + 1] = sumT[i] + w;
   }
-  if (run !== null) closeRun(run, sum, n, runs);
-  return runs.filter((r) => r.durationMs >= threshold.minDurationMs);
-}
-
-/** Ends a run: merged into the previous one when only one sample separates them. */
-function closeRun(run: Run, sum: number, n: number, out: Run[]): void {
-  run.avg = sum / n;
-  run.samples = n;
-  const prev = out[out.length - 1];
-  if (prev !== undefined && run.from - prev.to <= 2) {
-    prev.avg = (prev.avg * prev.samples + sum) / (prev.samples + n);
-    prev.samples += n;
-    prev.to = run.to;
-    prev.end = run.end;
-    prev.durationMs += run.durationMs;
-    prev.criticalMs += run.criticalMs;
-    prev.max = Math.max(prev.max, run.max);
-    prev.min = Math.min(prev.min, run.min);
-    return;
-  }
-  out.push(run);
+  const sustained = (from: number, to: number) => {
+    const w = sumT[to + 1] - sumT[from];
+    return w > 0 && beyond((sumVt[to + 1] - sumVt[from]) / w, threshold.warning);
+  };
+  return episodes(t, level, threshold.minDurationMs, ISSUE_CLOSE_AFTER_MS, sustained).map((e) => {
+    let max = Number.NEGATIVE_INFINITY;
+    let min = Number.POSITIVE_INFINITY;
+    let sum = 0;
+    for (let i = e.from; i <= e.to; i++) {
+      const v = col[i];
+      if (v === null || level(i) === 'ok') continue;
+      if (v > max) max = v;
+      if (v < min) min = v;
+      sum += v;
+    }
+    return { ...e, max, min, avg: sum / e.samples };
+  });
 }
 
 function runSeverity(run: Run, threshold: Threshold): Severity {
   const needed = Math.max(threshold.minDurationMs, 1);
   return run.criticalMs >= needed || (threshold.minDurationMs === 0 && run.criticalMs > 0) ? 'critical' : 'warning';
+}
+
+/** "for 42 s", or "for 42 s within 59 s" when good samples lie inside the issue (hysteresis bridged them). */
+function howLong(run: Run): string {
+  const span = run.end - run.start;
+  return span > run.durationMs ? `for ${seconds(run.durationMs)} within ${seconds(span)}` : `for ${seconds(run.durationMs)}`;
 }
 
 function describeTrack(track: TrackAnalysis): string {
@@ -173,16 +236,17 @@ function trackIssues(track: TrackAnalysis, tracks: TrackAnalysis[], out: Issue[]
         min: round(run.min, 2),
         avg: round(run.avg, 2),
         durationMs: Math.round(run.durationMs),
+        spanMs: Math.round(run.end - run.start),
       });
     }
   };
 
   const side = track.direction === 'inbound' ? 'as received' : 'as reported back by the other side';
   metricRule('packet-loss', 'packetLossPct', THRESHOLDS.packetLoss, (r) =>
-    `Packet loss on ${who} ${side}: up to ${round(r.max)} % (average ${round(r.avg)} %) for ${seconds(r.durationMs)}.`,
+    `Packet loss on ${who} ${side}: up to ${round(r.max)} % (average ${round(r.avg)} %) ${howLong(r)}.`,
   );
   metricRule('jitter', 'jitterMs', THRESHOLDS.jitter, (r) =>
-    `High jitter on ${who}: up to ${Math.round(r.max)} ms (average ${Math.round(r.avg)} ms) for ${seconds(r.durationMs)}.`,
+    `High jitter on ${who}: up to ${Math.round(r.max)} ms (average ${Math.round(r.avg)} ms) ${howLong(r)}.`,
   );
 
   if (track.kind === 'video' && !track.isScreen) {
@@ -190,7 +254,7 @@ function trackIssues(track: TrackAnalysis, tracks: TrackAnalysis[], out: Issue[]
       'low-frame-rate',
       'framesPerSecond',
       THRESHOLDS.frameRate,
-      (r) => `Low frame rate on ${who}: down to ${round(r.min)} fps (average ${round(r.avg)} fps) for ${seconds(r.durationMs)}.`,
+      (r) => `Low frame rate on ${who}: down to ${round(r.min)} fps (average ${round(r.avg)} fps) ${howLong(r)}.`,
       flowing(track),
     );
   }
@@ -200,7 +264,7 @@ function trackIssues(track: TrackAnalysis, tracks: TrackAnalysis[], out: Issue[]
       'concealmentPct',
       THRESHOLDS.concealment,
       (r) =>
-        `Choppy audio on ${who}: ${round(r.avg)} % of the audio was concealed (synthesised) on average, up to ${round(r.max)} %, for ${seconds(r.durationMs)}.`,
+        `Choppy audio on ${who}: ${round(r.avg)} % of the audio was concealed (synthesised) on average, up to ${round(r.max)} %, ${howLong(r)}.`,
       flowing(track),
     );
   }
@@ -234,13 +298,17 @@ function noMediaIssue(track: TrackAnalysis, tracks: TrackAnalysis[], who: string
 
 type Push = (type: IssueType, severity: Severity, start: number, end: number, message: string, evidence: Issue['evidence']) => void;
 
-/** One issue per run of samples during which the receiver counted freezes. */
+/**
+ * One issue per run of samples during which the receiver counted freezes. Why the start-up exemption: a
+ * receiver often counts one freeze while its decoder starts (first key frame), which is not a stream failure.
+ */
 function freezeIssues(track: TrackAnalysis, who: string, push: Push): void {
   const counts = track.series.values.freezeCount;
   const durations = track.series.values.freezeDurationMs;
   if (counts === undefined) return;
   const t = track.series.t;
   const threshold = THRESHOLDS.freeze;
+  const skipUntil = startupFreezeEnd(track);
   let from = -1;
   let freezes = 0;
   let frozenMs = 0;
@@ -257,7 +325,7 @@ function freezeIssues(track: TrackAnalysis, who: string, push: Push): void {
     freezes = 0;
     frozenMs = 0;
   };
-  for (let i = 0; i < t.length; i++) {
+  for (let i = skipUntil + 1; i < t.length; i++) {
     const c = counts[i] ?? 0;
     if (c > 0) {
       if (from < 0) from = i;
@@ -268,6 +336,33 @@ function freezeIssues(track: TrackAnalysis, who: string, push: Push): void {
     }
   }
   if (from >= 0) close(t.length - 1);
+}
+
+/**
+ * Why: decoder start-up freezes are not failures. Returns the last row of the start-up window (the samples
+ * ending within STARTUP_FREEZE_WINDOW_MS of the interval that brought the first media) when the freezes counted
+ * there total less than STARTUP_FREEZE_MAX_MS; -1 when there is nothing to exempt. A freeze whose duration is
+ * not reported is never exempt.
+ */
+function startupFreezeEnd(track: TrackAnalysis): number {
+  const t = track.series.t;
+  const counts = track.series.values.freezeCount ?? [];
+  const durations = track.series.values.freezeDurationMs;
+  const hasMedia = flowing(track);
+  let first = 1;
+  while (first < t.length && !hasMedia(first)) first++;
+  if (first >= t.length) return -1;
+  const windowEnd = t[first - 1] + STARTUP_FREEZE_WINDOW_MS;
+  let last = -1;
+  let frozenMs = 0;
+  for (let i = first; i < t.length && t[i] <= windowEnd; i++) {
+    last = i;
+    if ((counts[i] ?? 0) === 0) continue;
+    const d = durations?.[i];
+    if (d === null || d === undefined) return -1;
+    frozenMs += d;
+  }
+  return frozenMs < STARTUP_FREEZE_MAX_MS ? last : -1;
 }
 
 function qualityLimitationIssues(track: TrackAnalysis, who: string, push: Push): void {
@@ -303,8 +398,8 @@ function connectionIssues(pc: PeerConnectionAnalysis, tracks: TrackAnalysis[], o
   for (const run of thresholdRuns(rttSeries, 'rttMs', rtt)) {
     out.push({
       type: 'rtt', severity: runSeverity(run, rtt), start: run.start, end: run.end, pc: pc.pc, trackId: rttTrack,
-      message: `High round-trip time on connection ${pc.pc}: up to ${Math.round(run.max)} ms (average ${Math.round(run.avg)} ms) for ${seconds(run.durationMs)}; conversation feels delayed.`,
-      evidence: { metric: 'rttMs', warning: rtt.warning, critical: rtt.critical, max: round(run.max), avg: round(run.avg), durationMs: Math.round(run.durationMs) },
+      message: `High round-trip time on connection ${pc.pc}: up to ${Math.round(run.max)} ms (average ${Math.round(run.avg)} ms) ${howLong(run)}; conversation feels delayed.`,
+      evidence: { metric: 'rttMs', warning: rtt.warning, critical: rtt.critical, max: round(run.max), avg: round(run.avg), durationMs: Math.round(run.durationMs), spanMs: Math.round(run.end - run.start) },
     });
   }
 
@@ -326,21 +421,7 @@ function connectionIssues(pc: PeerConnectionAnalysis, tracks: TrackAnalysis[], o
     });
   }
 
-  const disc = THRESHOLDS.disconnection;
-  for (const d of pc.disconnections) {
-    // An outage that ended in ICE failure is reported once, as the failure.
-    if (d.end === null && pc.iceFailedAt !== null && pc.iceFailedAt >= d.start) continue;
-    const end = d.end ?? pc.end;
-    const duration = end - d.start;
-    const severity: Severity = d.end === null || duration >= disc.critical * 1000 ? 'critical' : 'warning';
-    out.push({
-      ...base, type: 'disconnection', severity, start: d.start, end,
-      message: d.end === null
-        ? `Connection ${pc.pc} was interrupted and did not recover.`
-        : `Connection ${pc.pc} was interrupted for ${seconds(duration)} and then recovered.`,
-      evidence: { durationMs: Math.round(duration), recovered: d.end !== null },
-    });
-  }
+  disconnectionIssues(pc, out);
 
   if (pc.usesRelay) {
     const change = pc.selectedPairChanges.find((c) => c.pair.local?.candidateType === 'relay');
@@ -358,6 +439,34 @@ function connectionIssues(pc: PeerConnectionAnalysis, tracks: TrackAnalysis[], o
       ...base, type: 'tcp', severity: 'warning', start: change?.time ?? pc.start, end: pc.end,
       message: `Media of connection ${pc.pc} went over TCP${pc.relayProtocol === 'tls' ? '/TLS' : ''}: UDP is blocked on this network, so any packet loss turns into delay and stalls.`,
       evidence: { relayProtocol: pc.relayProtocol, localProtocol: change?.pair.local?.protocol ?? null },
+    });
+  }
+}
+
+/**
+ * One issue per outage. Outages that only followed the far end hanging up are not in `pc.disconnections`
+ * (connection-state.ts); one that was already going on when the far end hung up ends there, and is judged by
+ * how long it lasted, since nobody can tell whether it would have recovered.
+ */
+function disconnectionIssues(pc: PeerConnectionAnalysis, out: Issue[]): void {
+  const disc = THRESHOLDS.disconnection;
+  const hungUp = pc.remoteClosedAt ?? null;
+  for (const d of pc.disconnections) {
+    // An outage that ended in ICE failure is reported once, as the failure.
+    if (d.end === null && pc.iceFailedAt !== null && pc.iceFailedAt >= d.start) continue;
+    const endedByHangUp = d.end === null && hungUp !== null && hungUp >= d.start;
+    const end = d.end ?? (endedByHangUp ? (hungUp as number) : pc.end);
+    const duration = end - d.start;
+    const lost = d.end === null && !endedByHangUp;
+    const severity: Severity = lost || duration >= disc.critical * 1000 ? 'critical' : 'warning';
+    out.push({
+      type: 'disconnection', severity, start: d.start, end, pc: pc.pc, trackId: null,
+      message: d.end !== null
+        ? `Connection ${pc.pc} was interrupted for ${seconds(duration)} and then recovered.`
+        : endedByHangUp
+          ? `Connection ${pc.pc} was interrupted for ${seconds(duration)}; then the other side hung up.`
+          : `Connection ${pc.pc} was interrupted and did not recover.`,
+      evidence: { durationMs: Math.round(duration), recovered: d.end !== null, remoteHungUpAt: endedByHangUp ? hungUp : null },
     });
   }
 }

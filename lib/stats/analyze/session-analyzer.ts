@@ -320,6 +320,7 @@ export class SessionAnalyzer implements DumpSink {
       iceFailed: c.iceFailedAt !== null,
       iceFailedAt: c.iceFailedAt,
       disconnections: c.disconnections,
+      remoteClosedAt: c.remoteClose?.time ?? null,
       series,
       summary: summarizeConnection(c, start, end, series),
       trackIds: tracks.filter((t) => t.pc === pc).map((t) => t.trackId),

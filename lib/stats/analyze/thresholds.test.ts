@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { THRESHOLDS } from './thresholds';
+import {
+  ISSUE_CLOSE_AFTER_MS,
+  ISSUE_CLOSE_MIN_SAMPLES,
+  ISSUE_MIN_BAD_SHARE,
+  STARTUP_FREEZE_MAX_MS,
+  STARTUP_FREEZE_WINDOW_MS,
+  THRESHOLDS,
+} from './thresholds';
 
 const DOC = path.resolve(import.meta.dirname, '../../../docs/thresholds.md');
 
@@ -32,6 +39,22 @@ describe('docs/thresholds.md documents THRESHOLDS exactly', () => {
       expect(Number(critical)).toBe(t.critical);
       expect(minDuration).toBe(`${t.minDurationMs / 1000} s`);
       expect(why).toBe(t.why);
+    });
+  }
+});
+
+describe('docs/thresholds.md states the fixed-rule constants with their values', () => {
+  const doc = fs.readFileSync(DOC, 'utf8');
+  const constants: [string, string][] = [
+    ['ISSUE_CLOSE_AFTER_MS', `${ISSUE_CLOSE_AFTER_MS / 1000} s`],
+    ['ISSUE_CLOSE_MIN_SAMPLES', `${ISSUE_CLOSE_MIN_SAMPLES}`],
+    ['ISSUE_MIN_BAD_SHARE', `${ISSUE_MIN_BAD_SHARE * 100} %`],
+    ['STARTUP_FREEZE_WINDOW_MS', `${STARTUP_FREEZE_WINDOW_MS / 1000} s`],
+    ['STARTUP_FREEZE_MAX_MS', `${STARTUP_FREEZE_MAX_MS / 1000} s`],
+  ];
+  for (const [name, value] of constants) {
+    test(name, () => {
+      expect(doc).toContain(`\`${name}\` = ${value}`);
     });
   }
 });

@@ -3,8 +3,8 @@
  * (a test checks the two agree, so change both together).
  *
  * `direction: 'above'` means bad when the value is ≥ the threshold; `'below'`: bad when strictly <.
- * `minDurationMs`: how long the condition must hold (summed over consecutive bad samples) before it is an issue,
- * so one noisy sample is never reported.
+ * `minDurationMs`: how much bad time (summed sample intervals) it takes before it is an issue, so one noisy
+ * sample is never reported. Series rules close only after ISSUE_CLOSE_AFTER_MS of good time (see below).
  */
 
 export interface Threshold {
@@ -62,7 +62,7 @@ export const THRESHOLDS = {
     warning: 1,
     critical: 2000,
     minDurationMs: 0,
-    why: 'Every freeze the receiver counted (W3C: an inter-frame gap ≥ max(3×avg, avg+150 ms)) is visible; 2 s of frozen picture feels broken.',
+    why: 'Every freeze the receiver counted (W3C: an inter-frame gap ≥ max(3×avg, avg+150 ms)) is visible; 2 s of frozen picture feels broken. Start-up freezes (first 5 s of the stream’s media, under 2 s in total) are the decoder starting and are skipped.',
   },
   concealment: {
     metric: 'audio concealment (per interval)',
@@ -98,7 +98,7 @@ export const THRESHOLDS = {
     warning: 0,
     critical: 10,
     minDurationMs: 0,
-    why: 'Any disconnection freezes media; one that lasts 10 s or never recovers is a dropped call.',
+    why: 'Any disconnection freezes media; one that lasts 10 s or never recovers is a dropped call. The far end hanging up (DTLS closed before ICE drops) is not one.',
   },
   noMedia: {
     metric: 'track lifetime without any payload bytes',
@@ -110,6 +110,34 @@ export const THRESHOLDS = {
     why: 'A sent track that never carries media is a broken source, a blocked path or a failed negotiation. Received tracks only get an info: the sender may simply be muted. Disabled simulcast layers are skipped.',
   },
 } as const satisfies Record<string, Threshold>;
+
+/**
+ * Hysteresis of the per-sample rules (packetLoss, jitter, rtt, frameRate, concealment; `episodes()` in issues.ts).
+ * Once a problem is open it closes only after this much consecutive not-bad time (good samples, gaps, samples a
+ * gate excludes): a steady 5 % random loss dips below 3 % in about a third of the seconds, and must still be
+ * one issue. The same rule serves every series-based window (pairing verdicts reuse it).
+ */
+export const ISSUE_CLOSE_AFTER_MS = 10_000;
+/**
+ * …and only after at least this many not-bad samples: one good sample never ends a problem (with Jitsi's 10 s
+ * polling one sample is already 10 s).
+ */
+export const ISSUE_CLOSE_MIN_SAMPLES = 2;
+/**
+ * A not-bad stretch is bridged only while the problem stays mostly bad: its bad time must be at least this share
+ * of the time from its first bad interval to the sample that continues it. Otherwise scattered single bad samples
+ * (one every few seconds, as 1 % random loss gives on a 50 packet/s audio stream) would add up to the minimum
+ * duration and open a call-long issue.
+ */
+export const ISSUE_MIN_BAD_SHARE = 0.5;
+
+/**
+ * Start-up freezes of a received video: freezes counted within this long after the stream's first received
+ * media (the decoder starting, waiting for the first key frame)…
+ */
+export const STARTUP_FREEZE_WINDOW_MS = 5000;
+/** …are not an issue when they total less than this. More, or any freeze later, is reported as usual. */
+export const STARTUP_FREEZE_MAX_MS = 2000;
 
 /**
  * Gaps: samples further apart than max(GAP_MS, GAP_FACTOR × the connection's usual polling interval), or a

@@ -224,8 +224,17 @@ export interface PeerConnectionAnalysis {
   usesTcp: boolean;
   iceFailed: boolean;
   iceFailedAt: number | null;
-  /** ICE/connection went `disconnected` (or `failed` after being connected); `end` null when it never recovered. */
+  /**
+   * ICE/connection went `disconnected` (or `failed` after being connected); `end` null when it never recovered.
+   * Outages that only followed the far end hanging up (`remoteClosedAt`) are not listed, nor do they set
+   * `iceFailed`: see connection-state.ts.
+   */
   disconnections: { start: number; end: number | null }[];
+  /**
+   * When the far end closed the session (hung up): DTLS went `closed` while this side was still open. Null when
+   * it did not; absent from analyses stored before it existed.
+   */
+  remoteClosedAt?: number | null;
   series: Series<ConnectionMetric>;
   summary: ConnectionSummary;
   trackIds: string[];
