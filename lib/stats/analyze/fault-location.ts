@@ -194,7 +194,9 @@ function senderCause(
   if (sender === null) return null;
   const s = sender.track;
   const analysis = sender.participant.analysis;
-  const before = meanOverIntervals(s.series, 'bitrate', w.start - BASELINE_MS, w.start);
+  // Within its first BASELINE_MS a sender is still ramping up: there is no "before" to have fallen from.
+  const settled = w.start - s.firstTime >= BASELINE_MS;
+  const before = settled ? meanOverIntervals(s.series, 'bitrate', w.start - BASELINE_MS, w.start) : null;
   const during = meanOverIntervals(s.series, 'bitrate', w.start, w.end);
   const ratio = before !== null && during !== null && before > 0 ? during / before : null;
   const limitation = dominantLimitation(s, w.start - ALIGN_MS, w.end + ALIGN_MS);
@@ -206,8 +208,7 @@ function senderCause(
   const limited = limitation !== null && (limitation.reason === 'cpu' || limitation.reason === 'bandwidth');
   const dropped = ratio !== null && ratio < SENDER_DROP_RATIO;
   if (!dropped && !limited) {
-    // A baseline from before the track's first seconds (ramp-up) says nothing: only quote a real one.
-    if (before !== null && during !== null && w.start - s.firstTime >= BASELINE_MS) reasons.push(`${names.sender} kept sending it at ${kbps(during)} (${kbps(before)} before): the sender did not send less.`);
+    if (before !== null && during !== null) reasons.push(`${names.sender} kept sending it at ${kbps(during)} (${kbps(before)} before): the sender did not send less.`);
     return null;
   }
   const fell = before !== null && during !== null ? `from ${kbps(before)} to ${kbps(during)}` : `to ${kbps(during)}`;
