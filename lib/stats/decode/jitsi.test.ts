@@ -200,3 +200,21 @@ describe('jitsiStatsDecompression', () => {
     ]);
   });
 });
+
+describe("the server's closing line", () => {
+  test('["close", null, code, ms] is ms after the last entry, not an epoch time (it made sessions start in 1970)', () => {
+    const lines = [
+      JSON.stringify(['connectionInfo', null, { path: '/room', userAgent: 'Mozilla/5.0 Chrome/150' }, 1_796_000_000_000]),
+      JSON.stringify(['identity', null, { displayName: 'alice', confName: 'room' }, 1_796_000_000_100]),
+      JSON.stringify(['close', 'PC_0', {}, 1_796_000_030_000]),
+      JSON.stringify(['close', null, 3001, 26]),
+    ].join('\n');
+    const dump = collectDump((sink) => decodeJitsi(lines, sink));
+    const close = dump.events.filter((e) => e.type === 'close');
+    expect(close.map((e) => [e.pc, e.time])).toEqual([
+      ['PC_0', 1_796_000_030_000],
+      [null, 1_796_000_030_026],
+    ]);
+    expect(Math.min(...dump.events.map((e) => e.time))).toBeGreaterThan(1_700_000_000_000);
+  });
+});

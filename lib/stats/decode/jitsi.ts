@@ -96,6 +96,8 @@ export function jitsiStatsDecompression(base: Reports, delta: Record<string, unk
 export class JitsiDecoder extends LineDecoder {
   private meta: DumpMetadata = { format: 'jitsi' };
   private metadataSent = false;
+  /** Latest entry time so far: the base of the server close line's delta. */
+  private lastTime = 0;
   private readonly statsBase = new Map<string, Reports>();
   /** Connection ids already warned about typeless reports. */
   private readonly typelessWarned = new Set<string>();
@@ -116,7 +118,9 @@ export class JitsiDecoder extends LineDecoder {
       this.warn(`line ${this.lineNumber}: not an entry array, skipped`);
       return;
     }
-    const [method, rawPc, rawValue, time] = parsed;
+    const [method, rawPc, rawValue, rawTime] = parsed;
+    // The server's own closing line, `["close", null, code, msAfterLastMessage]`, carries a delta, not an epoch.
+    const time = isServerCloseLine(method, rawPc, rawValue, rawTime) ? this.lastTime + rawTime : rawTime;
     if (typeof method !== 'string') {
       this.warn(`line ${this.lineNumber}: method is not a string, skipped`);
       return;
@@ -125,6 +129,7 @@ export class JitsiDecoder extends LineDecoder {
       this.warn(`line ${this.lineNumber}: ${method.slice(0, 60)} has no numeric timestamp, skipped`);
       return;
     }
+    if (time > this.lastTime) this.lastTime = time;
     let pc: string | null;
     if (rawPc === null || rawPc === undefined) pc = null;
     else if (typeof rawPc === 'string' || typeof rawPc === 'number') pc = String(rawPc);
@@ -244,6 +249,13 @@ export class JitsiDecoder extends LineDecoder {
 }
 
 /** Some clients stringified entry values; objects are used as they are. */
+/** Epoch times are ~1.7·10¹²; a server close line's delta is milliseconds to minutes. */
+const MAX_CLOSE_DELTA_MS = 1e10;
+
+function isServerCloseLine(method: unknown, pc: unknown, value: unknown, time: unknown): time is number {
+  return method === 'close' && pc === null && typeof value === 'number' && typeof time === 'number' && time >= 0 && time < MAX_CLOSE_DELTA_MS;
+}
+
 function parseMaybeJson(value: unknown): unknown {
   if (typeof value !== 'string' || !value.startsWith('{')) return value;
   try {
