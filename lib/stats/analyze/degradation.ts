@@ -4,6 +4,7 @@
  * catches: 250 kbit/s is fine in itself, but not when the stream ran at 500 a moment ago.
  */
 
+import { ISSUE_CLOSE_AFTER_MS } from './thresholds';
 import type { Issue, IssueType, Series } from './types';
 
 /** A drop is a bitrate below this share of the preceding baseline… */
@@ -89,14 +90,8 @@ export function bitrateDrops(series: Series, metric = 'bitrate'): Drop[] {
 const MEDIA_ISSUES = new Set<IssueType>(['packet-loss', 'jitter', 'low-frame-rate', 'freeze', 'audio-concealment']);
 
 /**
- * Hysteresis for verdicts: degraded windows less than this far apart are one problem. A steady 5 % loss dips
- * under the issue threshold now and then; without this one call-long fault came out as several verdicts.
- */
-export const VERDICT_CLOSE_AFTER_MS = 10_000;
-
-/**
  * Degraded windows of one inbound track: its media issues plus video bitrate drops, merged when they overlap
- * or are less than VERDICT_CLOSE_AFTER_MS apart.
+ * or are less than ISSUE_CLOSE_AFTER_MS apart (the issues' own closing rule: one problem, one verdict).
  */
 export function degradedWindows(
   trackId: string,
@@ -116,7 +111,7 @@ export function degradedWindows(
   const merged: (Window & { drop?: Drop })[] = [];
   for (const w of windows) {
     const last = merged[merged.length - 1];
-    if (last !== undefined && w.start <= last.end + VERDICT_CLOSE_AFTER_MS) {
+    if (last !== undefined && w.start <= last.end + ISSUE_CLOSE_AFTER_MS) {
       last.end = Math.max(last.end, w.end);
       for (const c of w.causes) if (!last.causes.includes(c)) last.causes.push(c);
       last.drop ??= w.drop;
