@@ -13,8 +13,13 @@ export const DROP_RATIO = 0.7;
 export const DROP_MIN_MS = 5000;
 /** …where the baseline is the mean over this much time before the drop… */
 export const DROP_BASELINE_MS = 10_000;
-/** …and only if the baseline was real media, not silence (bits/s). */
+/** …and only if the baseline was real media, not silence (bits/s)… */
 export const DROP_MIN_BASELINE = 50_000;
+/**
+ * …learned over at least this much time: a stream's first interval is often a fraction of a second holding a
+ * key frame (660 kbit/s for a 360 kbit/s stream), and a baseline of that one sample made a whole call a "drop".
+ */
+export const DROP_MIN_BASELINE_SPAN_MS = 5000;
 
 export interface Window {
   start: number;
@@ -69,7 +74,7 @@ export function bitrateDrops(series: Series, metric = 'bitrate'): Drop[] {
       } else {
         close(i - 1);
       }
-    } else if (n > 0) {
+    } else if (n > 0 && t[i] - t[lo] >= DROP_MIN_BASELINE_SPAN_MS) {
       const baseline = sum / n;
       if (baseline >= DROP_MIN_BASELINE && v < DROP_RATIO * baseline) {
         const start = i > 0 ? t[i - 1] : t[i];
