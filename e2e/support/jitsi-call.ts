@@ -173,7 +173,8 @@ export interface TwoPartyCallResult {
   hungUpAt: number;
 }
 
-interface Party {
+/** One browser context with the call page loaded (shared with mesh-call.ts). */
+export interface Party {
   user: string;
   context: BrowserContext;
   page: Page;
@@ -181,7 +182,7 @@ interface Party {
   samples: MediaCounters[];
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
@@ -193,13 +194,14 @@ function redact(url: string): string {
   return url.replace(/\/t\/[^/?]+/, '/t/…');
 }
 
-async function resolveToken(token: TwoPartyCallOptions['token'], user: string): Promise<string | undefined> {
+export async function resolveToken(token: TwoPartyCallOptions['token'], user: string): Promise<string | undefined> {
   if (token === undefined) return undefined;
   return typeof token === 'function' ? token(user) : token;
 }
 
-async function openParty(
-  opts: TwoPartyCallOptions,
+/** A new browser context with the call page loaded; its rtcstats sockets are observed into `party.sockets`. */
+export async function openParty(
+  opts: Pick<TwoPartyCallOptions, 'browser'>,
   pageUrl: string,
   user: string,
   stepMs: number,
@@ -209,6 +211,7 @@ async function openParty(
   const party: Party = { user, context, page: await context.newPage(), sockets: [], samples: [] };
   await context.grantPermissions(['camera', 'microphone'], { origin: new URL(pageUrl).origin }).catch(() => {});
   const { page } = party;
+  page.on('close', () => log(`[${user}] page closed`));
   page.on('console', (m) => log(`[${user}] console.${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => log(`[${user}] page error: ${e.message}`));
   page.on('websocket', (ws) => {
@@ -242,7 +245,7 @@ async function openParty(
   return party;
 }
 
-async function initParty(party: Party, init: CallPageInit, stepMs: number): Promise<void> {
+export async function initParty(party: Party, init: CallPageInit, stepMs: number): Promise<void> {
   await withTimeout(
     party.page.evaluate((o) => (window as unknown as CallPageWindow).callPage.init(o), init),
     stepMs,
