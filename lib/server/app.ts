@@ -1,7 +1,8 @@
 /**
  * The running server, step by step: database (embedded PostgreSQL unless DATABASE_URL is set) and migrations,
  * secrets, the shared context (dump store, key ring, live sessions, processing), Next, one HTTP server that also
- * takes the WebSocket ingest upgrades (Next route handlers cannot), background jobs, and an orderly close.
+ * takes the WebSocket ingest upgrades (Next route handlers cannot), background work (local timers and the PostgreSQL
+ * job queue, jobs/job-queue.ts), and an orderly close.
  * server.ts only calls `startServer`.
  */
 
@@ -25,7 +26,10 @@ import { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
 import { PendingWrites } from '@/lib/server/ingest/pending-writes';
 import { clientAddress } from '@/lib/server/ingest/session-rules';
 import { createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
+import { JobQueue } from '@/lib/server/jobs/job-queue';
 import { logger } from '@/lib/server/logger';
+import { setQueueDepthSource, timeHttpRequest, watchLiveSessions } from '@/lib/server/metrics';
+import { isMetricsRequest, serveMetrics, startMetricsServer } from '@/lib/server/metrics-endpoint';
 import { projectRoot } from '@/lib/server/paths';
 import { createProcessingQueue, type ProcessingQueue } from '@/lib/server/processing/queue';
 import {
@@ -34,8 +38,8 @@ import {
   frameBatchInWorker,
   obfuscateDocumentInWorker,
 } from '@/lib/server/processing/worker-pool';
-import { startRetentionPurge } from '@/lib/server/retention-purge';
-import { startKeyRingMaintenance } from '@/lib/server/signing-keys/grace';
+import { scheduleRetentionPurge } from '@/lib/server/retention-purge';
+import { scheduleKeyRingMaintenance, startKeyUsageFlush } from '@/lib/server/signing-keys/grace';
 import { createDatabaseKeyRing } from '@/lib/server/signing-keys/key-ring';
 import { initMasterKey } from '@/lib/server/signing-keys/master-key';
 
@@ -100,11 +104,14 @@ async function openDumpStore(env: Env, dataDirectory: string): Promise<DumpStore
 }
 
 function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue): ServerContext {
+  const live = new LiveSessionRegistry();
+  // The live-session and analysis-lag gauges read it at each scrape.
+  watchLiveSessions(live);
   return {
     store,
     // CALLSCOPE_JWT_SECRET (read-only) + signing keys managed in settings, with rotation and grace periods.
     keyRing: createDatabaseKeyRing(env.CALLSCOPE_JWT_SECRET),
-    live: new LiveSessionRegistry(),
+    live,
     pendingWrites: new PendingWrites(),
     hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER,
     trustedProxies: env.CALLSCOPE_TRUST_PROXY,
@@ -126,6 +133,7 @@ function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue): Serve
     dumpInfo: (file) => dumpInfoInWorker(file),
     parseFrames: (bytes) => frameBatchInWorker(bytes),
     obfuscateDocument: (file) => obfuscateDocumentInWorker(file),
+    metrics: { token: env.CALLSCOPE_METRICS_TOKEN, port: env.CALLSCOPE_METRICS_PORT },
     startedAt: Date.now(),
     version: readVersion(),
   };
@@ -154,9 +162,10 @@ const PLAIN_RESPONSE_HEADERS = {
 };
 
 /**
- * One HTTP server: the rtcstats health check, Next for everything else, WebSocket upgrades to the ingest (Next's
- * own in development). Only a trusted proxy may say who the client is: `X-Forwarded-For` is reduced here, once, to
- * the client's address (clientAddress), and everything behind reads that value.
+ * One HTTP server: the rtcstats health check, `/metrics` (metrics-endpoint.ts; also on CALLSCOPE_METRICS_PORT when
+ * set), Next for everything else, WebSocket upgrades to the ingest (Next's own in development). Every request is
+ * timed by route template. Only a trusted proxy may say who the client is: `X-Forwarded-For` is reduced here, once,
+ * to the client's address (clientAddress), and everything behind reads that value.
  */
 function createHttpServer(
   context: ServerContext,
@@ -165,8 +174,13 @@ function createHttpServer(
   dev: boolean,
 ): http.Server {
   const server = http.createServer((req, res) => {
+    timeHttpRequest(req, res);
     if (req.url === '/healthcheck' && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, PLAIN_RESPONSE_HEADERS).end();
+      return;
+    }
+    if (isMetricsRequest(req)) {
+      serveMetrics(req, res, { headers: PLAIN_RESPONSE_HEADERS, requireToken: true, token: context.metrics.token });
       return;
     }
     const address = clientAddress(req.headers, req.socket.remoteAddress, context.trustedProxies);
@@ -194,6 +208,7 @@ function createHttpServer(
     }
     ingest.handleUpgrade(req, socket, head);
   });
+  if (context.metrics.port !== undefined) startMetricsServer(context.metrics.port, PLAIN_RESPONSE_HEADERS, server);
   return server;
 }
 
@@ -204,21 +219,38 @@ function listen(server: http.Server, port: number, host: string): Promise<number
   });
 }
 
-/** Timers and jobs that run while the server does: idle rule, retention, key maintenance, processing. */
-function startBackgroundWork(context: ServerContext, queue: ProcessingQueue) {
+/**
+ * What runs while the server does: the idle rule and this process's key usage flushes (local timers: per-process
+ * state), and the job queue shared by every node of the database (processing of ended sessions and uploads, the
+ * hourly retention purge, key grace expiry every minute).
+ */
+async function startBackgroundWork(context: ServerContext, queue: ProcessingQueue, jobs: JobQueue) {
+  // Ends idle sessions; recovers the ones a previous process left live (their processing is queued at start).
   const sweep = startIdleSweep(context);
-  const retention = startRetentionPurge(context.store);
-  // Flushes key usage counters and revokes keys whose grace period ended (unref'd timer).
-  const keyMaintenance = startKeyRingMaintenance(context.keyRing);
-  queue.start();
+  const usageFlush = startKeyUsageFlush(context.keyRing);
+  try {
+    await jobs.start();
+    await scheduleRetentionPurge(jobs, context.store);
+    await scheduleKeyRingMaintenance(jobs, context.keyRing);
+    await queue.start();
+    setQueueDepthSource(() => jobs.depths());
+  } catch (err) {
+    sweep.stop();
+    await usageFlush.stop();
+    await jobs.stop().catch(() => {});
+    throw err;
+  }
   return {
-    stopTimers() {
+    /** This node claims no more jobs; sending stays open (the drain queues its sessions' processing). */
+    async stopTaking() {
       sweep.stop();
-      retention.stop();
+      await jobs.stopWorking();
     },
     async stopJobs() {
+      setQueueDepthSource(null);
       await queue.stop();
-      await keyMaintenance.stop();
+      await jobs.stop();
+      await usageFlush.stop();
     },
   };
 }
@@ -227,20 +259,21 @@ function startBackgroundWork(context: ServerContext, queue: ProcessingQueue) {
  * The drain (SIGTERM, or `close()` in tests): stop taking connections, and let the ones whose token is being
  * checked open their sessions; end every live session with 1001 (each
  * dump's last frames flushed and synced, its close line written, the dump stored, `session_end` in its row), all
- * at once; let clients finish their closing handshakes; let the running processing job finish (queued ones stay
- * queued in the database: `unfinishedSessions` resumes them at the next start); then the key ring, the store,
+ * at once (this node claims no new jobs from the start of the drain, but queues the ended sessions' processing); let
+ * clients finish their closing handshakes; let the running job finish (queued jobs stay in the job queue's tables
+ * for the next node that starts); then the key ring, the store,
  * Next and the database, in that order. server.ts bounds it all with CALLSCOPE_SHUTDOWN_TIMEOUT_SECONDS.
  */
 async function shutdown(parts: {
   context: ServerContext;
   ingest: ReturnType<typeof createIngestWebSocketServer>;
   server: http.Server;
-  background: ReturnType<typeof startBackgroundWork>;
+  background: Awaited<ReturnType<typeof startBackgroundWork>>;
   next: NextHandlers | undefined;
   database: Awaited<ReturnType<typeof openDatabase>>;
 }): Promise<void> {
   const { context, ingest, server, background, next, database } = parts;
-  background.stopTimers();
+  await background.stopTaking();
   const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
   await ingest.stopAccepting();
   await Promise.all(
@@ -274,7 +307,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   if (env.CALLSCOPE_BOOTSTRAP_API_KEY) await provisionBootstrapApiKey(env.CALLSCOPE_BOOTSTRAP_API_KEY);
 
   const store = await openDumpStore(env, dataDirectory);
-  const queue = createProcessingQueue({ store, hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER });
+  const jobs = new JobQueue({
+    connectionString: database.url,
+    schema: env.CALLSCOPE_JOB_SCHEMA,
+    drainTimeoutMs: env.CALLSCOPE_SHUTDOWN_TIMEOUT_SECONDS * 1000,
+  });
+  const queue = createProcessingQueue({ store, jobs, hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER });
   const context = buildContext(env, store, queue);
   setServerContext(context);
   if (!(await context.keyRing.authRequired())) {
@@ -290,7 +328,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const ingest = createIngestWebSocketServer(context);
   const server = createHttpServer(context, ingest, next, dev);
   const port = await listen(server, options.port ?? env.PORT, options.host ?? env.HOST);
-  const background = startBackgroundWork(context, queue);
+  const background = await startBackgroundWork(context, queue, jobs);
   logger().info(
     { port, database: database.embedded ? 'embedded' : 'external', dumps: store.kind, dataDirectory },
     'Callscope listening',

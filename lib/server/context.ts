@@ -34,6 +34,8 @@ export interface ServerContext {
   obfuscateDocument(file: string): Promise<boolean>;
   /** An NDJSON frame batch checked off the main thread (parseFrameBatch's outcome as data). */
   parseFrames(bytes: Buffer): Promise<FrameBatchResult>;
+  /** `/metrics`: the bearer token the main port asks (unset: 404), the loopback port it is also served on. */
+  metrics: { token?: string; port?: number };
   startedAt: number;
   version: string;
 }

@@ -33,6 +33,11 @@ const envSchema = z.object({
   CALLSCOPE_JWT_SECRET: secretList,
   CALLSCOPE_MASTER_KEY: z.string().optional(),
   CALLSCOPE_HOST_IDENTIFIER: z.string().optional(),
+  // pg-boss's schema (lib/server/jobs/job-queue.ts): nodes with the same one share their jobs.
+  CALLSCOPE_JOB_SCHEMA: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,49}$/, 'letters, digits and underscores, not starting with a digit, ≤ 50')
+    .default('pgboss'),
   // The API recognises only `Bearer cs_…` as an API key: any other key would be provisioned and never work.
   CALLSCOPE_BOOTSTRAP_API_KEY: z
     .string()
@@ -61,6 +66,12 @@ const envSchema = z.object({
   CALLSCOPE_INGEST_MAX_CONNECTIONS_PER_ADDRESS: ingestLimit({ min: 0, default: 500 }),
   CALLSCOPE_INGEST_CONNECTIONS_PER_SECOND_PER_ADDRESS: ingestLimit({ min: 0, default: 20, fraction: true }),
   CALLSCOPE_INGEST_CONNECTION_BURST_PER_ADDRESS: ingestLimit({ min: 1, default: 200 }),
+  // GET /metrics: a bearer token on the main port (unset: 404), and/or a token-free port bound to 127.0.0.1.
+  CALLSCOPE_METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
+  CALLSCOPE_METRICS_PORT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(1).max(65535).optional(),
+  ),
   CALLSCOPE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NEXTAUTH_SECRET: z.string().optional(),
   NEXTAUTH_URL: z.string().optional(),

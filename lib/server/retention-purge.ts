@@ -1,6 +1,8 @@
 /**
  * Applies the retention policy from settings: raw dumps, per-track series and whole session rows older than
- * their limit (by session end) are deleted. Runs hourly; each pass works in bounded batches.
+ * their limit (by session end) are deleted. Runs hourly from the job queue (jobs/job-queue.ts: a pg-boss cron
+ * job, one run per hour for all nodes of the database, on whichever node claims it); each pass works in bounded
+ * batches.
  */
 
 import {
@@ -11,11 +13,14 @@ import {
   getRetention,
 } from '@/lib/server/data/retention';
 import type { DumpStore } from '@/lib/server/dump-store/dump-store';
+import type { JobQueue } from '@/lib/server/jobs/job-queue';
 import { logger } from '@/lib/server/logger';
 
 const DAY_MS = 86_400_000;
 const BATCH = 500;
-const EVERY_MS = 60 * 60_000;
+export const RETENTION_QUEUE = 'retention-purge';
+/** Hourly, at minute 17 (UTC). */
+const RETENTION_CRON = '17 * * * *';
 
 export interface PurgeResult {
   dumps: number;
@@ -57,16 +62,20 @@ export async function purgeExpired(store: DumpStore, now = Date.now()): Promise<
   return result;
 }
 
-export function startRetentionPurge(store: DumpStore): { stop(): void } {
-  const run = () => purgeExpired(store).catch((err) => logger().error({ err }, 'retention purge failed'));
-  const first = setTimeout(run, 60_000);
-  const timer = setInterval(run, EVERY_MS);
-  first.unref();
-  timer.unref();
-  return {
-    stop() {
-      clearTimeout(first);
-      clearInterval(timer);
-    },
-  };
+/**
+ * The hourly purge as a job: `stately` (one queued and one running at most, so a slow pass never piles up),
+ * retried twice. `purge` is replaceable for tests (the shared test database must not be purged by the clock).
+ */
+export function scheduleRetentionPurge(
+  jobs: JobQueue,
+  store: DumpStore,
+  purge: (store: DumpStore) => Promise<PurgeResult> = purgeExpired,
+): Promise<void> {
+  return jobs.define({
+    name: RETENTION_QUEUE,
+    queue: { policy: 'stately', expireInSeconds: 30 * 60, retryLimit: 2, retryDelay: 60, retryBackoff: true },
+    cron: RETENTION_CRON,
+    pollingIntervalSeconds: 10,
+    handler: async () => purge(store),
+  });
 }

@@ -167,3 +167,9 @@ export async function unfinishedSessions(hostIdentifier: string | undefined): Pr
     ORDER BY id`;
   return rows.map((r) => r.id);
 }
+
+/** The processing error the session's last run left, if any (the job queue retries such runs). */
+export async function processingErrorOf(sessionId: bigint): Promise<string | null> {
+  const row = await db().rtcstatsSession.findUnique({ where: { id: sessionId }, select: { processingError: true } });
+  return row?.processingError ?? null;
+}

@@ -1,10 +1,11 @@
 /**
  * Append-only writer for one live dump. Frames are queued in memory and written every FLUSH_MS; the file is
  * fdatasync'ed at least every SYNC_MS, so a frame reaches disk within one second of arrival without a syscall
- * per frame on the hot path.
+ * per frame on the hot path. Each sync reports how long its oldest frame waited (frame-to-disk latency).
  */
 
 import { type FileHandle, open } from 'node:fs/promises';
+import { frameReachedDisk } from '@/lib/server/metrics';
 
 const FLUSH_MS = 100;
 const SYNC_MS = 500;
@@ -21,9 +22,8 @@ export class DumpWriter {
   private timer: NodeJS.Timeout;
   private closed = false;
   bytesWritten = 0;
-  /** Called after each fdatasync with the time of the newest frame it covers (for latency measurement). */
-  onSynced?: (coveredUntil: number) => void;
-  private newestQueuedAt = 0;
+  /** When the oldest frame not yet made durable by an fdatasync was queued. */
+  private oldestUnsyncedAt?: number;
 
   private constructor(
     readonly path: string,
@@ -45,7 +45,7 @@ export class DumpWriter {
     const bytes = typeof line === 'string' ? Buffer.from(line) : line;
     this.pending.push(bytes, NEWLINE);
     this.pendingBytes += bytes.length + 1;
-    this.newestQueuedAt = Date.now();
+    this.oldestUnsyncedAt ??= Date.now();
     if (this.pendingBytes >= EAGER_FLUSH_BYTES) this.flush(false);
   }
 
@@ -57,7 +57,9 @@ export class DumpWriter {
   /** Queues a write of everything pending (and an fdatasync when `sync`); writes never overlap. */
   flush(sync: boolean): Promise<void> {
     const chunk = this.pending.length > 0 ? Buffer.concat(this.pending, this.pendingBytes) : null;
-    const covered = this.newestQueuedAt;
+    // A sync covers what was queued before this call: the frames queued after it wait for the next one.
+    const oldest = sync ? this.oldestUnsyncedAt : undefined;
+    if (sync) this.oldestUnsyncedAt = undefined;
     this.pending = [];
     this.pendingBytes = 0;
     this.writing = this.writing.then(async () => {
@@ -70,7 +72,7 @@ export class DumpWriter {
         await this.handle.datasync();
         this.unsynced = false;
         this.lastSync = Date.now();
-        this.onSynced?.(covered);
+        if (oldest !== undefined) frameReachedDisk(oldest);
       }
     });
     return this.writing;

@@ -15,6 +15,7 @@ import {
 } from '@/lib/server/ingest/session-rules';
 import { receiveDump } from '@/lib/server/ingest/upload-body';
 import { logger } from '@/lib/server/logger';
+import { connectionRefused, type IngestProtocol, ingestReceived, REFUSED } from '@/lib/server/metrics';
 import { hasRole } from '@/lib/shared/roles';
 import { maybeGunzip } from '@/lib/stats/decode/detect';
 import type { DumpFormat } from '@/lib/stats/model';
@@ -30,7 +31,7 @@ function requestAddress(req: Request): string | undefined {
   return forwardedClientAddress(req.headers.get('x-forwarded-for'));
 }
 
-async function authorizeHttp(req: Request): Promise<VerifiedIngest> {
+async function authorizeHttp(req: Request, protocol: IngestProtocol): Promise<VerifiedIngest> {
   const ctx = serverContext();
   const request = tokenFromRequest(
     new URL(req.url).pathname + new URL(req.url).search,
@@ -41,6 +42,7 @@ async function authorizeHttp(req: Request): Promise<VerifiedIngest> {
   } catch (err) {
     if (err instanceof IngestAuthError) {
       logger().warn({ failure: err.failure }, err.logLine);
+      connectionRefused(protocol, err.reason);
       throw new ApiError('unauthorized', err.reason);
     }
     throw err;
@@ -78,10 +80,11 @@ export async function handleUpload(req: Request): Promise<UploadResult> {
   // Staff (engineer+) and API keys may upload from the dashboard with identity in the query; others need a token.
   const actor = await resolveActor(req).catch(() => null);
   const staffUpload = actor && hasRole(actor.role, 'engineer');
-  const auth: VerifiedIngest = staffUpload ? { identity: {}, key: null } : await authorizeHttp(req);
+  const auth: VerifiedIngest = staffUpload ? { identity: {}, key: null } : await authorizeHttp(req, 'upload');
   const dumpId = randomUUID();
   const file = ctx.store.workPath(dumpId);
   const bytes = await receiveDump(req, file, ctx.maxUploadBytes);
+  ingestReceived('upload', 0, bytes);
   // Reading what the dump is costs a JSON.parse per line: a worker thread does it, not this event loop (and the
   // worker pool stays out of Next's bundle: route handlers reach it through the server context).
   const info = await ctx.dumpInfo(file).catch(async (err) => {
@@ -170,18 +173,21 @@ export interface FramesResult {
  */
 export async function handleFrames(req: Request): Promise<FramesResult> {
   const ctx = serverContext();
-  const auth = await authorizeHttp(req);
+  const auth = await authorizeHttp(req, 'http');
   const url = new URL(req.url);
   const sessionKey = auth.identity.session ?? url.searchParams.get('session') ?? undefined;
   if (!sessionKey) throw new ApiError('bad_request', 'A session id is needed: the token `session` claim or ?session=');
-  const bytes = maybeGunzip(await readLimitedBody(req, MAX_BATCH_BYTES), undefined, MAX_BATCH_BYTES) as Buffer;
+  const body = await readLimitedBody(req, MAX_BATCH_BYTES);
+  const bytes = maybeGunzip(body, undefined, MAX_BATCH_BYTES) as Buffer;
   const batch = await ctx.parseFrames(bytes);
+  ingestReceived('http', batch.ok ? batch.frames.length : 0, body.length);
   if (!batch.ok) throw new FrameBatchError(batch.code, batch.message);
   const { frames, closeCode } = batch;
   const userAgent = req.headers.get('user-agent') ?? undefined;
   let session = ctx.live.bySessionId(sessionKey);
   if (!session) {
     if (isServerUserAgent(userAgent)) {
+      connectionRefused('http', REFUSED.serverUserAgent);
       throw new ApiError(
         'forbidden',
         'A server-shaped User-Agent cannot create a session; no live session with this id to attach to',

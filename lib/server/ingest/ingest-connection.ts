@@ -2,7 +2,8 @@
  * One WebSocket ingest connection under the limits of ingest-limits.ts: its `error` handler (ws reports a refused
  * frame as an `error` event, an uncaught exception without one), its frame and byte rates, the frames held while
  * its session opens, and the close it ends with (the code the server sent, not what the client answers). Admission
- * counts connections per client address and per token.
+ * counts connections per client address and per token. Each connection counts itself in the ingest metrics (open,
+ * frames and bytes in, refused before its session opened).
  */
 
 import { createHash } from 'node:crypto';
@@ -10,6 +11,13 @@ import type { RawData, WebSocket } from 'ws';
 import type { VerifiedIngest } from '@/lib/server/auth/ingest-token';
 import { addressKey, FrameRate, type IngestLimits, KeyedRate, OpenCounter } from '@/lib/server/ingest/ingest-limits';
 import { logger } from '@/lib/server/logger';
+import {
+  connectionOpened,
+  connectionRefused,
+  type IngestProtocol,
+  ingestReceived,
+  REFUSED,
+} from '@/lib/server/metrics';
 import { obfuscateIp } from '@/lib/stats/decode/address-obfuscation';
 
 export const CLOSE = {
@@ -92,12 +100,15 @@ export class IngestConnection {
   private sent?: CloseInfo;
   private closedWith?: CloseInfo;
   private readonly closeListeners: ((close: CloseInfo) => void)[] = [];
+  private readonly countClose: () => void;
 
   constructor(
     readonly ws: WebSocket,
     private readonly limits: IngestLimits,
+    readonly protocol: IngestProtocol,
   ) {
     this.rate = new FrameRate(limits);
+    this.countClose = connectionOpened(protocol);
     ws.on('error', (err) => this.onError(err));
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.once('close', (code, reason) => this.onClose(code, reason));
@@ -109,6 +120,12 @@ export class IngestConnection {
     const text = closeReason(reason);
     this.sent = { code, reason: text };
     this.ws.close(code, text);
+  }
+
+  /** Closes a connection refused before its session opened, counted under `label` (a bounded reason). */
+  refuse(code: number, reason: string, label: string = reason): void {
+    connectionRefused(this.protocol, label);
+    this.close(code, reason);
   }
 
   /** Runs `fn` with the final close (now, when the socket is closed already). */
@@ -135,6 +152,7 @@ export class IngestConnection {
     // Once the server closed, nothing more is stored (a client that closed sends nothing after its close frame).
     if (this.ws.readyState !== this.ws.OPEN) return;
     const frame = asBuffer(data);
+    ingestReceived(this.protocol, 1, frame.length);
     const over = this.rate.exceeded(frame.length);
     if (over) {
       const limit =
@@ -171,6 +189,7 @@ export class IngestConnection {
   private onClose(code: number, reason: Buffer): void {
     // Held frames stay: a client gone before its session opened still gets them stored.
     this.closedWith = this.sent ?? { code, reason: reason.toString('utf8') || undefined };
+    this.countClose();
     for (const fn of this.closeListeners.splice(0)) fn(this.closedWith);
   }
 
@@ -198,15 +217,20 @@ export class Admission {
     // Every attempt counts toward the rate, refused ones included.
     if (!this.addressRate.take(key)) {
       warnAddressRefused({ limit: 'connections per second', address: obfuscateIp(address) });
-      conn.close(CLOSE.tryAgainLater, 'too many new connections from this address; try again later');
+      conn.refuse(
+        CLOSE.tryAgainLater,
+        'too many new connections from this address; try again later',
+        REFUSED.addressRate,
+      );
       return false;
     }
     const release = this.perAddress.acquire(key);
     if (!release) {
       warnAddressRefused({ limit: 'open connections', address: obfuscateIp(address) });
-      conn.close(
+      conn.refuse(
         CLOSE.policy,
         `too many open connections from this address (limit ${this.limits.maxConnectionsPerAddress})`,
+        REFUSED.addressLimit,
       );
       return false;
     }
@@ -228,9 +252,10 @@ export class Admission {
         limit: this.limits.maxConnectionsPerToken,
         address: conn.address && obfuscateIp(conn.address),
       });
-      conn.close(
+      conn.refuse(
         CLOSE.policy,
         `too many open connections for this token (limit ${this.limits.maxConnectionsPerToken})`,
+        REFUSED.tokenLimit,
       );
       return false;
     }

@@ -240,10 +240,11 @@ export class LiveSession {
   }
 }
 
-/** Open sessions of this process, by dump id and by the token's session id (server UAs attach by the latter). */
+/** Open sessions of this process, by dump id, row id and the token's session id (server UAs attach by the latter). */
 export class LiveSessionRegistry {
   private byDump = new Map<string, LiveSession>();
   private bySession = new Map<string, LiveSession>();
+  private byRow = new Map<bigint, LiveSession>();
   /** Ends in progress: a session leaves the maps when its end starts, but the drain must wait for its dump. */
   private readonly ending = new Set<Promise<void>>();
 
@@ -259,16 +260,23 @@ export class LiveSessionRegistry {
 
   add(s: LiveSession): void {
     this.byDump.set(s.dumpId, s);
+    this.byRow.set(s.id, s);
     if (s.rtcstatsSession) this.bySession.set(s.rtcstatsSession, s);
   }
 
   remove(s: LiveSession): void {
     this.byDump.delete(s.dumpId);
+    this.byRow.delete(s.id);
     if (s.rtcstatsSession && this.bySession.get(s.rtcstatsSession) === s) this.bySession.delete(s.rtcstatsSession);
   }
 
   bySessionId(session: string): LiveSession | undefined {
     return this.bySession.get(session);
+  }
+
+  /** By its row id (metrics: is the session a processing run analysed still live). */
+  byId(id: bigint): LiveSession | undefined {
+    return this.byRow.get(id);
   }
 
   all(): LiveSession[] {

@@ -10,6 +10,7 @@ import { LiveSession } from '@/lib/server/ingest/live-session';
 import { tokenFromRequest } from '@/lib/server/ingest/request-token';
 import { clientAddress, isServerUserAgent } from '@/lib/server/ingest/session-rules';
 import { logger } from '@/lib/server/logger';
+import { connectionRefused, REFUSED } from '@/lib/server/metrics';
 import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
 import { jitsiIdentity } from '@/lib/stats/decode/jitsi-identity';
 import { isObject } from '@/lib/stats/decode/values';
@@ -25,6 +26,11 @@ import { isObject } from '@/lib/stats/decode/values';
 
 const JITSI_PROTOCOL = /^\d+(\.\d+)?_(STANDARD|LEGACY)$/;
 const JITSI_SESSION_ID = /^[a-zA-Z0-9_-]+$/;
+
+/** The dialect a subprotocol picks (the first one offered is the one echoed). */
+function dialect(protocol: string | undefined): 'rtcstats' | 'jitsi' {
+  return JITSI_PROTOCOL.test(protocol?.split(',')[0].trim() ?? '') ? 'jitsi' : 'rtcstats';
+}
 
 export function createIngestWebSocketServer(ctx: ServerContext) {
   const limits = ctx.ingestLimits;
@@ -44,13 +50,14 @@ export function createIngestWebSocketServer(ctx: ServerContext) {
   const opening = new Set<Promise<void>>();
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     // First, before anything can throw or any frame is read: every socket error is handled from here on.
-    const conn = new IngestConnection(ws, limits);
+    const protocol = dialect(ws.protocol);
+    const conn = new IngestConnection(ws, limits, protocol);
     try {
       // Read now: a client that closes while its token is checked leaves a destroyed socket with no address.
       const remoteAddress = clientAddress(req.headers, req.socket.remoteAddress, ctx.trustedProxies);
       conn.address = remoteAddress;
       if (!admission.admitAddress(conn, remoteAddress)) return;
-      const handler = JITSI_PROTOCOL.test(ws.protocol) ? acceptJitsi : acceptRtcstats;
+      const handler = protocol === 'jitsi' ? acceptJitsi : acceptRtcstats;
       const accepting = handler(ctx, conn, req, admission).catch((err) => {
         logger().error({ err }, 'ingest connection failed');
         conn.close(CLOSE.internal, 'internal error');
@@ -69,6 +76,7 @@ export function createIngestWebSocketServer(ctx: ServerContext) {
     handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
       // Shutting down: a new client is told to come back (503), not given a session that would end at once.
       if (!accepting) {
+        connectionRefused(dialect(header(req, 'sec-websocket-protocol')), REFUSED.shuttingDown);
         socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 5\r\n\r\n');
         return;
       }
@@ -121,7 +129,7 @@ async function authorize(ctx: ServerContext, conn: IngestConnection, req: Incomi
   } catch (err) {
     if (err instanceof IngestAuthError) {
       logger().warn({ failure: err.failure, path: request.path }, err.logLine);
-      conn.close(CLOSE.policy, err.reason);
+      conn.refuse(CLOSE.policy, err.reason);
       return null;
     }
     throw err;
@@ -178,7 +186,7 @@ async function acceptRtcstats(
     });
   } catch (err) {
     logger().error({ err }, 'could not open session');
-    conn.close(CLOSE.internal, 'could not store session');
+    conn.refuse(CLOSE.internal, 'could not store session', REFUSED.storeFailed);
     return;
   }
 
@@ -219,11 +227,12 @@ function attachServerClient(
   const target = auth.identity.session ? ctx.live.bySessionId(auth.identity.session) : undefined;
   if (!target) {
     logger().warn({ userAgent }, 'server user-agent without a live session refused');
-    conn.close(
+    conn.refuse(
       CLOSE.policy,
       auth.identity.session
         ? 'server user-agent: no live session with this session id to attach to'
         : 'server user-agent cannot create a session (token names no session)',
+      REFUSED.serverUserAgent,
     );
     return;
   }
@@ -255,16 +264,20 @@ async function acceptJitsi(
   const ws = conn.ws;
   const statsSessionId = request.query.get('statsSessionId') ?? undefined;
   if (statsSessionId !== undefined && !JITSI_SESSION_ID.test(statsSessionId)) {
-    conn.close(CLOSE.policy, 'statsSessionId must match [a-zA-Z0-9_-]+');
+    conn.refuse(CLOSE.policy, 'statsSessionId must match [a-zA-Z0-9_-]+', REFUSED.statsSessionId);
     return;
   }
   // Jitsi's rule: a reconnect, or a session id we already have a dump for, is told to stop (3001).
   if (request.query.get('isReconnect') === 'true') {
-    conn.close(CLOSE.jitsiConferenceLeave, 'reconnect not accepted: session already stored');
+    conn.refuse(
+      CLOSE.jitsiConferenceLeave,
+      'reconnect not accepted: session already stored',
+      REFUSED.jitsiSessionExists,
+    );
     return;
   }
   if (statsSessionId && (await jitsiSessionExists(statsSessionId))) {
-    conn.close(CLOSE.jitsiConferenceLeave, 'a dump for this statsSessionId exists');
+    conn.refuse(CLOSE.jitsiConferenceLeave, 'a dump for this statsSessionId exists', REFUSED.jitsiSessionExists);
     return;
   }
   const userAgent = header(req, 'user-agent');

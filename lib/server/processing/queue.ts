@@ -1,55 +1,170 @@
 /**
- * Processing runs off the ingest path: one job at a time per process, deduplicated per session. Ended
- * sessions are processed once; live ones at most every LIVE_INTERVAL_MS. Decoding and analysis run in the one
- * analysis worker thread (worker-pool.ts), so a slow or hostile dump never blocks ingest; reading the dump and
- * storing the results run on the main thread (process-session.ts).
+ * Processing runs off the ingest path. Ended sessions and uploads go through the PostgreSQL job queue
+ * (jobs/job-queue.ts, pg-boss): a job per session, with a job id derived from the session id and the session id as
+ * singleton key in a `stately` queue, so nodes that schedule the same session run it once; a node that dies while
+ * processing leaves a claim that expires after EXPIRE_SECONDS and is retried by another node (processing is
+ * idempotent). A run that leaves a processing error is retried with backoff; after RETRY_LIMIT retries the job
+ * ends failed and the session keeps its error. The live re-analysis (at most every LIVE_INTERVAL_MS while a
+ * session streams) stays in this process, never in the job queue.
+ *
+ * One run at a time per process (job or live), in the one analysis worker thread (worker-pool.ts), so a slow or
+ * hostile dump never blocks ingest; reading the dump and storing the results run on the main thread
+ * (process-session.ts). At start, this host identifier's sessions whose processing never finished are sent again
+ * (already queued ones are not duplicated).
+ *
+ * With local dumps (the default) only the node that wrote a dump can read it: the queue is then this host
+ * identifier's own (`process-session-<id>`); with a shared bucket (S3) every node takes from one queue.
  */
 
-import { unfinishedSessions } from '@/lib/server/data/session-results';
+import { createHash } from 'node:crypto';
+import { processingErrorOf, unfinishedSessions } from '@/lib/server/data/session-results';
 import type { DumpStore } from '@/lib/server/dump-store/dump-store';
+import type { JobQueue } from '@/lib/server/jobs/job-queue';
 import { logger } from '@/lib/server/logger';
 import { processSession } from '@/lib/server/processing/process-session';
 import { stopAnalysisWorker } from '@/lib/server/processing/worker-pool';
 
 const LIVE_INTERVAL_MS = 5_000;
+/** A run takes well under a second per session-hour; a claim older than this is a dead node's. */
+const EXPIRE_SECONDS = 30;
+const RETRY_LIMIT = 4;
+/** First retry after 5–10 s, then doubling (pg-boss backoff with jitter). */
+const RETRY_DELAY_SECONDS = 5;
+/** Sends that failed (database down) are tried again this often. */
+const RESEND_MS = 2_000;
+const IDLE_TIMEOUT_MS = 120_000;
 
 export interface ProcessingQueue {
   schedule(sessionId: bigint, reason: 'ended' | 'live'): void;
-  start(): void;
+  start(): Promise<void>;
   stop(): Promise<void>;
-  /** Resolves when nothing is queued or running (tests, benchmarks). */
-  idle(): Promise<void>;
+  /**
+   * Resolves when nothing this node scheduled is queued or running (in this process or in the job queue, on any
+   * node); rejects after `timeoutMs` (tests, benchmarks).
+   */
+  idle(timeoutMs?: number): Promise<void>;
 }
 
-export function createProcessingQueue(deps: { store: DumpStore; hostIdentifier?: string }): ProcessingQueue {
-  const pending = new Map<string, 'ended' | 'live'>();
+export interface ProcessingQueueDeps {
+  store: DumpStore;
+  jobs: JobQueue;
+  hostIdentifier?: string;
+  /** The queue's name; by default per host identifier unless the dumps are in a shared bucket. */
+  queueName?: string;
+  /** One run (tests replace it); throws when the run failed and should be retried. */
+  run?: (sessionId: bigint) => Promise<void>;
+  /** Claims older than this are a dead node's (tests shorten it). */
+  expireInSeconds?: number;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+}
+
+export class ProcessingFailed extends Error {}
+
+function processingQueueName(store: DumpStore, hostIdentifier: string | undefined): string {
+  if (store.kind === 's3') return 'process-session';
+  const host = (hostIdentifier ?? 'default').replace(/[^\w-]/g, '_');
+  return `process-session-${host}`;
+}
+
+/** The job's id: the same for every node and every send of one session, so the queue holds it once. */
+function jobId(queue: string, sessionId: string): string {
+  const h = createHash('sha256').update(`callscope:${queue}:${sessionId}`).digest('hex');
+  const variant = ((Number.parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueue {
+  const { jobs } = deps;
+  const name = deps.queueName ?? processingQueueName(deps.store, deps.hostIdentifier);
+  const run =
+    deps.run ??
+    (async (sessionId: bigint) => {
+      await processSession(sessionId, deps.store);
+      const error = await processingErrorOf(sessionId);
+      if (error) throw new ProcessingFailed(error);
+    });
+
+  const runLive =
+    deps.run ??
+    (async (sessionId: bigint) => {
+      await processSession(sessionId, deps.store);
+    });
+
+  /** Live re-analyses waiting for their turn, at most one per session (insertion order). */
+  const pendingLive = new Set<string>();
+  /** The job run this node's worker handed over (one at a time: batch size 1); it goes before live runs. */
+  const jobRuns: { sessionId: bigint; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  let current: Promise<void> | undefined;
   const lastLiveRun = new Map<string, number>();
-  let running: Promise<void> | undefined;
+  /** Ended sessions not yet in the job queue: scheduled before start, or their send failed. */
+  const unsent = new Set<string>();
+  /** Singleton keys this node sent (idle() asks the job queue about them). */
+  const sent = new Set<string>();
+  const sending = new Set<Promise<void>>();
   let started = false;
   let stopped = false;
-  let waiters: (() => void)[] = [];
+  let resendTimer: NodeJS.Timeout | undefined;
 
-  const runner = async (sessionId: bigint) => {
-    await processSession(sessionId, deps.store);
-  };
-
+  /**
+   * One run at a time in this process: a job's first (it has a claim that expires), else the oldest live one, so a
+   * job waits for one live run at most.
+   */
   const pump = () => {
-    if (!started || stopped || running) return;
-    const next = pending.entries().next();
-    if (next.done) {
-      const w = waiters;
-      waiters = [];
-      for (const resolve of w) resolve();
+    if (current) return;
+    const job = jobRuns.shift();
+    if (job) {
+      current = run(job.sessionId).then(job.resolve, job.reject).finally(done);
       return;
     }
-    const [key] = next.value;
-    pending.delete(key);
-    running = runner(BigInt(key))
-      .catch((err) => logger().error({ err, sessionId: key }, 'processing failed'))
-      .finally(() => {
-        running = undefined;
-        setImmediate(pump);
-      });
+    if (!started || stopped) return;
+    const key = pendingLive.values().next().value;
+    if (key === undefined) return;
+    pendingLive.delete(key);
+    current = runLive(BigInt(key))
+      .catch((err) => logger().error({ err, sessionId: key }, 'live processing failed'))
+      .finally(done);
+  };
+  const done = () => {
+    current = undefined;
+    pump();
+  };
+  const runJob = (sessionId: bigint) =>
+    new Promise<void>((resolve, reject) => {
+      jobRuns.push({ sessionId, resolve, reject });
+      pump();
+    });
+  const settled = async () => {
+    while (current) await current;
+  };
+
+  const send = (key: string) => {
+    if (!started || stopped) {
+      unsent.add(key);
+      return;
+    }
+    unsent.delete(key);
+    const p = jobs
+      .send(name, { sessionId: key }, { id: jobId(name, key), singletonKey: key })
+      .then(() => {
+        sent.add(key);
+      })
+      .catch((err) => {
+        unsent.add(key);
+        logger().warn(
+          { err: err instanceof Error ? err.message : String(err), sessionId: key },
+          'queueing processing failed',
+        );
+      })
+      .finally(() => sending.delete(p));
+    sending.add(p);
+  };
+
+  const forgetFinished = async () => {
+    const keys = [...sent];
+    const open = await jobs.openKeys(name, keys);
+    for (const key of keys) if (!open.has(key)) sent.delete(key);
+    return open;
   };
 
   return {
@@ -57,32 +172,76 @@ export function createProcessingQueue(deps: { store: DumpStore; hostIdentifier?:
       const key = String(sessionId);
       if (reason === 'live') {
         const last = lastLiveRun.get(key) ?? 0;
-        if (Date.now() - last < LIVE_INTERVAL_MS || pending.has(key)) return;
+        if (Date.now() - last < LIVE_INTERVAL_MS || pendingLive.has(key)) return;
         lastLiveRun.set(key, Date.now());
-      } else {
-        lastLiveRun.delete(key);
+        pendingLive.add(key);
+        pump();
+        return;
       }
-      pending.set(key, pending.get(key) === 'ended' ? 'ended' : reason);
-      pump();
+      lastLiveRun.delete(key);
+      pendingLive.delete(key);
+      send(key);
     },
-    start() {
+
+    async start() {
+      await jobs.define<{ sessionId: string }>({
+        name,
+        queue: {
+          policy: 'stately',
+          expireInSeconds: deps.expireInSeconds ?? EXPIRE_SECONDS,
+          retryLimit: deps.retryLimit ?? RETRY_LIMIT,
+          retryDelay: deps.retryDelaySeconds ?? RETRY_DELAY_SECONDS,
+          retryBackoff: true,
+        },
+        pollingIntervalSeconds: 1,
+        handler: async (job) => {
+          // Claimed from the job queue: it runs before this node's waiting live re-analyses.
+          await runJob(BigInt(job.data.sessionId));
+        },
+      });
       started = true;
-      // Resume what a previous process left half done.
+      for (const key of [...unsent]) send(key);
+      let ticks = 0;
+      resendTimer = setInterval(() => {
+        for (const key of [...unsent]) send(key);
+        // Keys whose jobs are done are forgotten now and then (idle() does it too), so `sent` stays small.
+        if (++ticks % 15 === 0 && sent.size) void forgetFinished().catch(() => {});
+      }, RESEND_MS);
+      resendTimer.unref();
+      pump();
+      // Resume what a previous process left half done (a send of an already queued session changes nothing).
       unfinishedSessions(deps.hostIdentifier)
         .then((ids) => {
-          for (const id of ids) this.schedule(id, 'ended');
+          for (const id of ids) send(String(id));
         })
         .catch((err) => logger().error({ err }, 'listing unfinished sessions failed'));
-      pump();
     },
+
     async stop() {
       stopped = true;
-      await running;
+      clearInterval(resendTimer);
+      pendingLive.clear();
+      await jobs.stopWorking();
+      // The running job (or live run) finishes; sends in flight land; the rest stays queued in the database.
+      await Promise.allSettled([...sending]);
+      await jobs.drain();
+      await settled();
+      if (unsent.size)
+        logger().warn({ sessions: unsent.size }, 'sessions not queued before shutdown: resumed at the next start');
       await stopAnalysisWorker();
     },
-    idle() {
-      if (!running && pending.size === 0) return Promise.resolve();
-      return new Promise((resolve) => waiters.push(resolve));
+
+    async idle(timeoutMs = IDLE_TIMEOUT_MS) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        await Promise.allSettled([...sending]);
+        if (!current && jobRuns.length === 0 && pendingLive.size === 0 && unsent.size === 0) {
+          const open = await forgetFinished();
+          if (open.size === 0 && !current && pendingLive.size === 0 && sending.size === 0 && unsent.size === 0) return;
+        }
+        if (Date.now() > deadline) throw new Error(`processing not idle after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   updateKeysPastGrace,
   writeGraceOverride,
 } from '@/lib/server/data/signing-keys';
+import type { JobQueue } from '@/lib/server/jobs/job-queue';
 import { logger } from '@/lib/server/logger';
 import { SigningKeyError } from '@/lib/server/signing-keys/errors';
 import { signingKeysChanged } from '@/lib/server/signing-keys/process-ring';
@@ -14,8 +15,10 @@ import type { SigningKeyRing } from '@/lib/server/signing-keys/types';
 
 /**
  * The grace period: how long a rotated-out key keeps verifying. Automatic (the longest token lifetime seen plus a
- * margin) unless an admin sets it; `expireGracePeriods()` revokes keys whose period ended, and
- * `startKeyRingMaintenance` runs it periodically.
+ * margin) unless an admin sets it; `expireGracePeriods()` revokes keys whose period ended. It runs every minute
+ * from the job queue (`scheduleKeyRingMaintenance`: a pg-boss cron job, once per minute for all nodes), and the
+ * key ring calls it when it meets such a key. Usage counters are this process's memory: `startKeyUsageFlush`
+ * writes them on a local timer, as every node must for its own counters.
  */
 
 /** Used for the grace period when no token has been seen yet: rtcstats' `generateAuthToken` default. */
@@ -77,28 +80,43 @@ export async function expireGracePeriods(now: Date = new Date()): Promise<string
   return revoked;
 }
 
+export const KEY_MAINTENANCE_QUEUE = 'signing-key-grace';
+
+/** The key maintenance job: end grace periods (and drop old usage buckets); the ring reloads if a key went. */
+export async function runKeyRingMaintenance(ring: SigningKeyRing): Promise<{ revoked: string[] }> {
+  const revoked = await expireGracePeriods();
+  if (revoked.length) ring.invalidate();
+  return { revoked };
+}
+
+/** Every minute, cluster-wide once; `stately`: one queued and one running at most. */
+export function scheduleKeyRingMaintenance(jobs: JobQueue, ring: SigningKeyRing): Promise<void> {
+  return jobs.define({
+    name: KEY_MAINTENANCE_QUEUE,
+    queue: { policy: 'stately', expireInSeconds: 60, retryLimit: 1, retryDelay: 10 },
+    cron: '* * * * *',
+    pollingIntervalSeconds: 5,
+    handler: () => runKeyRingMaintenance(ring),
+  });
+}
+
 /**
- * The periodic job server.ts runs: flush usage counters and end grace periods. The timer is unref'd (it never
- * keeps the process alive). `stop()` clears it and flushes once more.
+ * Writes this process's usage counters every `intervalMs` (unref'd timer: it never keeps the process alive).
+ * `stop()` clears it and flushes once more.
  */
-export function startKeyRingMaintenance(
+export function startKeyUsageFlush(
   ring: SigningKeyRing,
   opts: { intervalMs?: number } = {},
 ): { stop(): Promise<void> } {
   const log = logger();
   let running: Promise<void> | undefined;
   const tick = () => {
-    running ??= (async () => {
-      try {
-        await ring.flushUsage();
-        const revoked = await expireGracePeriods();
-        if (revoked.length) ring.invalidate();
-      } catch (err) {
-        log.error({ err }, 'signing key maintenance failed');
-      } finally {
+    running ??= ring
+      .flushUsage()
+      .catch((err) => log.error({ err }, 'signing key usage flush failed'))
+      .finally(() => {
         running = undefined;
-      }
-    })();
+      });
   };
   const timer = setInterval(tick, opts.intervalMs ?? 30_000);
   timer.unref();
