@@ -16,8 +16,10 @@ export function openIngestSocket(
   });
 }
 
+/** Resolves once the socket is open, also when it opened before the call (a caller awaited something meanwhile). */
 export function waitOpen(ws: WebSocket): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (ws.readyState === WebSocket.OPEN) return resolve();
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
