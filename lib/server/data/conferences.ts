@@ -6,62 +6,31 @@ import type {
   TrackDto,
   UserDetail,
 } from '@/lib/schemas/read-api';
-import { listTracks, loadAnalysis, toListItem, withParticipants } from '@/lib/server/data/read-sessions';
+import { conferenceSessions, readConferenceResult } from '@/lib/server/data/conference-results';
+import { listTracks, toListItem, withParticipants } from '@/lib/server/data/read-sessions';
 import { db } from '@/lib/server/db/client';
-import { type ConferencePairing, pairConference } from '@/lib/stats/analyze/pairing';
-import type { SessionAnalysis } from '@/lib/stats/analyze/types';
-import { epochMsOrNull, roundNumbers } from './round-numbers';
+import { epochMsOrNull } from './round-numbers';
 
 /**
  * A conference: its participants side by side, track pairs with fault verdicts, one timeline per session; a user's
- * sessions; the calls in progress (shapes: lib/schemas/read-api.ts).
+ * sessions; the calls in progress (shapes: lib/schemas/read-api.ts). A conference's pairs, verdicts and analysis
+ * timeline events are computed when its sessions are processed and stored (conference-results.ts); this only reads
+ * them, adding what the session rows say now (joins, rejoins, leaves, live).
  */
-
-const MAX_SESSIONS = 200;
-
-// Pairing compares whole series; cache it per conference until any of its sessions is processed again.
-const pairingCache = new Map<
-  string,
-  { stamp: string; pairing: ConferencePairing; analyses: Map<string, SessionAnalysis> }
->();
 
 export async function getConference(name: string): Promise<ConferenceDetail | null> {
   const client = db();
   const conference = await client.conference.findUnique({ where: { name } });
-  const rows = await client.rtcstatsSession.findMany({
-    where: { rtcstatsConference: name },
-    orderBy: [{ firstEventAt: 'asc' }, { id: 'asc' }],
-    take: MAX_SESSIONS,
-  });
+  const rows = await conferenceSessions(name);
   if (!conference && rows.length === 0) return null;
   const sessions = rows.map(toListItem);
-  const tracks = await listTracks(rows.map((r) => r.id));
+  const [tracks, stored] = await Promise.all([listTracks(rows.map((r) => r.id)), readConferenceResult(name, rows)]);
+  const { result } = stored;
   const tracksBySession = new Map<string, TrackDto[]>();
   for (const t of tracks) {
     const list = tracksBySession.get(t.sessionId) ?? [];
     list.push(t);
     tracksBySession.set(t.sessionId, list);
-  }
-
-  const stamp = rows.map((r) => `${r.id}:${r.featuresProcessingStop?.getTime() ?? 0}`).join(',');
-  let cached = pairingCache.get(name);
-  if (!cached || cached.stamp !== stamp) {
-    const analyses = new Map<string, SessionAnalysis>();
-    for (const r of rows) {
-      const a = await loadAnalysis(r.id);
-      if (a) analyses.set(String(r.id), a);
-    }
-    const pairing = pairConference(
-      [...analyses].map(([sessionId, analysis]) => ({
-        sessionId,
-        userId: rows.find((r) => String(r.id) === sessionId)?.rtcstatsUser ?? null,
-        analysis,
-      })),
-    );
-    // Rounded once here, not on every request that reads the cached pairing.
-    cached = { stamp, pairing: { ...pairing, pairs: roundNumbers(pairing.pairs) }, analyses };
-    pairingCache.set(name, cached);
-    if (pairingCache.size > 50) pairingCache.delete(pairingCache.keys().next().value as string);
   }
 
   // One person with several sessions (rejoins) is one participant.
@@ -78,7 +47,7 @@ export async function getConference(name: string): Promise<ConferenceDetail | nu
     p.sessions.map((s, index) => ({
       sessionId: s.id,
       user: p.user,
-      events: sessionTimeline(s, index > 0, cached.analyses.get(s.id)),
+      events: sessionTimeline(s, index > 0, result.events[s.id] ?? []),
     })),
   );
 
@@ -95,25 +64,17 @@ export async function getConference(name: string): Promise<ConferenceDetail | nu
       live: sessions.some((s) => s.live),
     },
     participants,
-    pairs: cached.pairing.pairs,
-    unreceived: cached.pairing.unreceived,
+    pairs: result.pairs,
+    unreceived: result.unreceived,
     timeline,
   };
 }
 
-function sessionTimeline(s: SessionListItem, rejoin: boolean, analysis: SessionAnalysis | undefined): TimelineEvent[] {
+function sessionTimeline(s: SessionListItem, rejoin: boolean, analysisEvents: TimelineEvent[]): TimelineEvent[] {
   const events: TimelineEvent[] = [];
   if (s.start !== null)
     events.push({ time: s.start, type: rejoin ? 'rejoined' : 'joined', label: rejoin ? 'Rejoined' : 'Joined' });
-  for (const pc of analysis?.peerConnections ?? []) {
-    for (const st of pc.states.iceConnection)
-      events.push({ time: st.time, type: 'ice', label: `${pc.pc} ICE ${st.state}` });
-    for (const st of pc.states.connection)
-      events.push({ time: st.time, type: 'connection', label: `${pc.pc} ${st.state}` });
-  }
-  for (const issue of analysis?.issues ?? []) {
-    events.push({ time: issue.start, type: 'issue', label: issue.message, severity: issue.severity });
-  }
+  events.push(...analysisEvents);
   if (s.end !== null && !s.live) events.push({ time: s.end, type: 'left', label: 'Left' });
   return events.sort((a, b) => a.time - b.time);
 }

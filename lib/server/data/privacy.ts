@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { type Actor, auditFor } from '@/lib/server/data/audit';
+import { dropConferenceResults } from '@/lib/server/data/conference-results';
 import { db } from '@/lib/server/db/client';
 
 /** How the audit log names a user: enough to match a later request, not the id itself. */
@@ -65,8 +66,9 @@ export async function endUserRecord(user: string): Promise<Record<string, unknow
 }
 
 /**
- * Deletes the user's session rows (their analyses, tracks and issues go with them) and directory record, and
- * recounts the conferences they were in; audited in the same transaction. Returns how many sessions went.
+ * Deletes the user's session rows (their analyses, tracks and issues go with them) and directory record, drops
+ * the stored results of the conferences they were in and recounts them; audited in the same transaction. Returns
+ * how many sessions went.
  */
 export async function eraseUserRows(user: string, actor: Actor | undefined, dumps: number): Promise<number> {
   return db().$transaction(async (tx) => {
@@ -75,6 +77,11 @@ export async function eraseUserRows(user: string, actor: Actor | undefined, dump
       select: { rtcstatsConference: true },
       distinct: ['rtcstatsConference'],
     });
+    // Their conferences' stored pairings name their tracks: dropped first, computed again without them when read.
+    await dropConferenceResults(
+      tx,
+      conferences.map((c) => c.rtcstatsConference),
+    );
     const { count } = await tx.rtcstatsSession.deleteMany({ where: { rtcstatsUser: user } });
     await tx.endUser.deleteMany({ where: { externalId: user } });
     for (const { rtcstatsConference: name } of conferences) {

@@ -300,9 +300,14 @@ export async function readTrackSeries(
   };
 }
 
-/** Rebuilds a session's SessionAnalysis from its stored parts (pairing needs whole analyses). */
-export async function loadAnalysis(sessionId: bigint): Promise<SessionAnalysis | null> {
-  const client = db();
+/**
+ * Rebuilds a session's SessionAnalysis from its stored parts (pairing needs whole analyses); `client` is a
+ * transaction's when the caller holds one (conference-results.ts).
+ */
+export async function loadAnalysis(
+  sessionId: bigint,
+  client: Prisma.TransactionClient = db(),
+): Promise<SessionAnalysis | null> {
   const [analysis, tracks] = await Promise.all([
     client.sessionAnalysis.findUnique({ where: { sessionId } }),
     client.track.findMany({ where: { sessionId }, select: { facts: true, series: true } }),

@@ -1,5 +1,6 @@
 import type { RetentionDto } from '@/lib/schemas/settings';
 import { type Actor, auditFor } from '@/lib/server/data/audit';
+import { dropConferenceResults } from '@/lib/server/data/conference-results';
 import { epochMsOrNull } from '@/lib/server/data/round-numbers';
 import { db } from '@/lib/server/db/client';
 
@@ -65,8 +66,20 @@ export async function endedSessionsBefore(cutoff: Date, take: number, withDump =
   });
 }
 
+/** Deletes the rows (results go with them) and the stored results of their conferences (recomputed when read). */
 export async function deleteSessions(ids: bigint[]): Promise<void> {
-  await db().rtcstatsSession.deleteMany({ where: { id: { in: ids } } });
+  await db().$transaction(async (tx) => {
+    const conferences = await tx.rtcstatsSession.findMany({
+      where: { id: { in: ids }, rtcstatsConference: { not: null } },
+      select: { rtcstatsConference: true },
+      distinct: ['rtcstatsConference'],
+    });
+    await dropConferenceResults(
+      tx,
+      conferences.map((c) => c.rtcstatsConference),
+    );
+    await tx.rtcstatsSession.deleteMany({ where: { id: { in: ids } } });
+  });
 }
 
 /** The rows keep their data; only the pointer to the deleted raw dump goes. */

@@ -2,7 +2,7 @@
  * How read models write numbers. Times: a stored Date becomes epoch ms (the API's one time format).
  * Precision: analysis keeps full doubles (19119.40848813949 bit/s); a chart, a summary line or a pairing sentence
  * needs a thousandth at most, and the 17-digit forms made up a third of the conference page's data. Rounding
- * happens on the way out, never in what is stored.
+ * happens on the way out, never in what is stored, except in `conference_result`: a read model, stored rounded.
  */
 
 /** A Date as epoch milliseconds; null (or undefined) as null. */

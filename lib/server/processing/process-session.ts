@@ -1,3 +1,4 @@
+import { refreshConferenceResult } from '@/lib/server/data/conference-results';
 import { beginProcessing, recordProcessingFailure, storeAnalysis } from '@/lib/server/data/session-results';
 import { type DumpStore, readAll } from '@/lib/server/dump-store/dump-store';
 import { logger } from '@/lib/server/logger';
@@ -10,6 +11,8 @@ import { analyzeInWorker } from './worker-pool';
  * replaces the previous results in one transaction) and resumable: `features_processing_start/stop` say what
  * finished, and start-up re-queues sessions whose processing never completed. The session row's identity (token
  * claims, else what the dump said) is the analysis's identity. Each run is timed in the metrics (observeProcessing).
+ * A stored analysis of a session in a conference recomputes that conference's stored pairing, verdicts and timeline
+ * (data/conference-results.ts); should that fail, the next read of the conference computes it.
  */
 export async function processSession(sessionId: bigint, store: DumpStore): Promise<SessionAnalysis | null> {
   const startedAt = Date.now();
@@ -28,6 +31,8 @@ export async function processSession(sessionId: bigint, store: DumpStore): Promi
     logger().warn({ sessionId: String(sessionId), err: message }, 'processing failed');
     await recordProcessingFailure(sessionId, message);
     observeProcessing(sessionId, 'failed', startedAt);
+    // The run's stamp changed (its last analysis stays): stored here, not by the next reader.
+    await refreshConference(sessionId, session.identity.conference);
     return null;
   }
   try {
@@ -37,5 +42,17 @@ export async function processSession(sessionId: bigint, store: DumpStore): Promi
     throw err;
   }
   observeProcessing(sessionId, 'stored', startedAt);
+  await refreshConference(sessionId, session.identity.conference);
   return analysis;
+}
+
+/** The conference's stored result after a run of one of its sessions; a failure here leaves it to the next read. */
+async function refreshConference(sessionId: bigint, conference: string | undefined): Promise<void> {
+  if (!conference) return;
+  await refreshConferenceResult(conference).catch((err) =>
+    logger().warn(
+      { sessionId: String(sessionId), conference, err: err instanceof Error ? err.message : String(err) },
+      'computing the conference result failed',
+    ),
+  );
 }
