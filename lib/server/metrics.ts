@@ -94,31 +94,14 @@ function createMetrics() {
         this.set(lag / 1000);
       },
     }),
-    queueDepth: new Gauge({
-      name: 'callscope_queue_depth',
-      help: 'Jobs waiting, by kind',
-      labelNames: ['kind'] as const,
+    queueDepth: queueGauge(state, registers, 'callscope_queue_depth', 'Jobs waiting, by kind', (r) => r.depth),
+    queueAge: queueGauge(
+      state,
       registers,
-      // Read from the job queue at scrape time (prom-client collects metrics concurrently, so each gauge asks).
-      async collect() {
-        const rows = await state.queueDepthSource?.().catch(() => null);
-        if (!rows) return;
-        this.reset();
-        for (const r of rows) this.set({ kind: r.kind }, r.depth);
-      },
-    }),
-    queueAge: new Gauge({
-      name: 'callscope_queue_oldest_age_seconds',
-      help: 'Age of the oldest waiting job, by kind',
-      labelNames: ['kind'] as const,
-      registers,
-      async collect() {
-        const rows = await state.queueDepthSource?.().catch(() => null);
-        if (!rows) return;
-        this.reset();
-        for (const r of rows) this.set({ kind: r.kind }, r.oldestAgeSeconds);
-      },
-    }),
+      'callscope_queue_oldest_age_seconds',
+      'Age of the oldest waiting job, by kind',
+      (r) => r.oldestAgeSeconds,
+    ),
     processing: new Histogram({
       name: 'callscope_processing_duration_seconds',
       help: 'Processing runs (read dump, analyse, store), by kind (live / ended session) and outcome',
@@ -202,6 +185,31 @@ export function connectionRefused(protocol: IngestProtocol, reason: string): voi
 /** A dump fdatasync made frames durable; `oldestAt` is when the oldest of them was queued. */
 export function frameReachedDisk(oldestAt: number): void {
   metrics().frameToDisk.observe((Date.now() - oldestAt) / 1000);
+}
+
+/**
+ * A gauge by job kind read from the job queue at scrape time (prom-client collects metrics concurrently, so each
+ * such gauge asks the source itself).
+ */
+function queueGauge(
+  state: { queueDepthSource?: () => Promise<QueueDepth[]> },
+  registers: Registry[],
+  name: string,
+  help: string,
+  pick: (row: QueueDepth) => number,
+) {
+  return new Gauge({
+    name,
+    help,
+    labelNames: ['kind'] as const,
+    registers,
+    async collect() {
+      const rows = await state.queueDepthSource?.().catch(() => null);
+      if (!rows) return;
+      this.reset();
+      for (const r of rows) this.set({ kind: r.kind }, pick(r));
+    },
+  });
 }
 
 export interface QueueDepth {

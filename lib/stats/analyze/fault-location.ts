@@ -83,6 +83,16 @@ interface Names {
   what: string;
 }
 
+/** One degraded window being judged: the stream, the conference's streams, and what the verdict collects. */
+interface Judging {
+  info: StreamInfo;
+  w: Window;
+  all: StreamInfo[];
+  names: Names;
+  evidence: FaultVerdict['evidence'];
+  reasons: string[];
+}
+
 /** Verdicts for every stream, in input order. */
 export function locateFaults(streams: ReceivedStream[]): FaultVerdict[][] {
   const infos = streams.map(describeStream);
@@ -140,11 +150,12 @@ function judge(info: StreamInfo, w: Window & { drop?: Drop }, all: StreamInfo[])
   const reasons: string[] = [receivedLine(names, track.kind, w, receiverLoss)];
   const base = { start: w.start, end: w.end, causes: w.causes, evidence, reasons };
 
-  const senderSide = sender ? senderCause(info, w, all, names, evidence, reasons) : null;
+  const judging: Judging = { info, w, all, names, evidence, reasons };
+  const senderSide = sender ? senderCause(judging) : null;
   if (senderSide !== null && senderSide.location !== null) {
     return { ...base, location: senderSide.location, couldBe: [senderSide.location], bitrateCause: senderSide.cause, message: senderSide.message };
   }
-  const path = pathVerdict(info, w, all, names, evidence, reasons);
+  const path = pathVerdict(judging);
   let message = path.message;
   if (senderSide?.cause === 'congestion') {
     message += ` ${names.sender}'s bitrate ${senderSide.dropped ? 'fell' : 'was held down'} because this path was congested${senderSide.estimateText}.`;
@@ -182,14 +193,8 @@ interface Congestion {
   lines: string[];
 }
 
-function senderCause(
-  info: StreamInfo,
-  w: Window,
-  all: StreamInfo[],
-  names: Names,
-  evidence: FaultVerdict['evidence'],
-  reasons: string[],
-): SenderSide | null {
+function senderCause(j: Judging): SenderSide | null {
+  const { info, w, all, names, evidence, reasons } = j;
   const sender = info.stream.sender;
   if (sender === null) return null;
   const s = sender.track;
@@ -376,14 +381,8 @@ interface PathVerdict {
   message: string;
 }
 
-function pathVerdict(
-  info: StreamInfo,
-  w: Window,
-  all: StreamInfo[],
-  names: Names,
-  evidence: FaultVerdict['evidence'],
-  reasons: string[],
-): PathVerdict {
+function pathVerdict(j: Judging): PathVerdict {
+  const { info, w, all, names, evidence, reasons } = j;
   const known = info.stream.sender !== null;
   const samePath = all.filter((o) => o !== info && o.receiverKey === info.receiverKey && o.senderKey === info.senderKey && alive(o, w));
   const copies = known ? all.filter((o) => o.senderKey === info.senderKey && o.receiverKey !== info.receiverKey && alive(o, w)) : [];
