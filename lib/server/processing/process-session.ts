@@ -12,15 +12,22 @@ import { analyzeInWorker } from './worker-pool';
  * finished, and start-up re-queues sessions whose processing never completed. The session row's identity (token
  * claims, else what the dump said) is the analysis's identity. Each run is timed in the metrics (observeProcessing).
  * A stored analysis of a session in a conference recomputes that conference's stored pairing, verdicts and timeline
- * (data/conference-results.ts); should that fail, the next read of the conference computes it.
+ * (data/conference-results.ts); should that fail, the next read of the conference computes it. Live re-analyses
+ * (every few seconds per streaming session) leave that to the next read: recomputing a whole conference after each
+ * of them cost every live participant's analysis of every other, whether or not anyone looked.
  */
-export async function processSession(sessionId: bigint, store: DumpStore): Promise<SessionAnalysis | null> {
+export async function processSession(
+  sessionId: bigint,
+  store: DumpStore,
+  opts: { live?: boolean } = {},
+): Promise<SessionAnalysis | null> {
   const startedAt = Date.now();
   const session = await beginProcessing(sessionId);
   if (!session) {
     observeProcessing(sessionId, 'skipped', startedAt);
     return null;
   }
+  const conference = opts.live ? undefined : session.identity.conference;
   let analysis: SessionAnalysis;
   let bytes: Buffer;
   try {
@@ -32,7 +39,7 @@ export async function processSession(sessionId: bigint, store: DumpStore): Promi
     await recordProcessingFailure(sessionId, message);
     observeProcessing(sessionId, 'failed', startedAt);
     // The run's stamp changed (its last analysis stays): stored here, not by the next reader.
-    await refreshConference(sessionId, session.identity.conference);
+    await refreshConference(sessionId, conference);
     return null;
   }
   try {
@@ -42,7 +49,7 @@ export async function processSession(sessionId: bigint, store: DumpStore): Promi
     throw err;
   }
   observeProcessing(sessionId, 'stored', startedAt);
-  await refreshConference(sessionId, session.identity.conference);
+  await refreshConference(sessionId, conference);
   return analysis;
 }
 

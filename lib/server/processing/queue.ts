@@ -88,7 +88,7 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
   const runLive =
     deps.run ??
     (async (sessionId: bigint) => {
-      await processSession(sessionId, deps.store);
+      await processSession(sessionId, deps.store, { live: true });
     });
 
   /** Live re-analyses waiting for their turn, at most one per session (insertion order). */
