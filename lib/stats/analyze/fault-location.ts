@@ -263,7 +263,8 @@ function senderCause(j: Judging): SenderSide | null {
   const sending = analysis.peerConnections.filter((p) =>
     analysis.tracks.some((t) => t.pc === p.pc && t.direction === 'outbound' && t.summary.carriedMedia !== false && t.firstTime <= w.end && t.lastTime >= w.start),
   );
-  const congestedPcs = sending.filter((p) => congestion(p, analysis.tracks, w).congested);
+  // The judged stream's own connection was weighed above; only the sender's other connections are new work.
+  const congestedPcs = sending.filter((p) => (p === pc && own ? own : congestion(p, analysis.tracks, w)).congested);
   const receiversBehind = new Set(all.filter((o) => o.senderKey === info.senderKey && o.stream.sender?.track.pc === s.pc).map((o) => o.receiverKey)).size;
   evidence.senderConnections = sending.length;
   evidence.senderConnectionsCongested = congestedPcs.length;
