@@ -11,7 +11,8 @@ import { databasePool } from '@/lib/server/db/client';
 import type { LiveSession, LiveSessionRegistry } from '@/lib/server/ingest/live-session';
 
 /** WebSocket dialects, `POST /api/v1/frames` (`http`) and whole-dump uploads (`upload`). */
-export type IngestProtocol = 'rtcstats' | 'jitsi' | 'http' | 'upload';
+const INGEST_PROTOCOLS = ['rtcstats', 'jitsi', 'http', 'upload'] as const;
+export type IngestProtocol = (typeof INGEST_PROTOCOLS)[number];
 
 /**
  * Why a connection was refused before its session opened: a token's close reason (ingest-token.ts: `jwt expired`,
@@ -42,24 +43,36 @@ function createMetrics() {
   } = {
     analysedUpTo: new WeakMap(),
   };
+  const frames = new Counter({
+    name: 'callscope_ingest_frames_total',
+    help: 'Ingest frames received (WebSocket messages, NDJSON lines of accepted batches)',
+    labelNames: ['protocol'] as const,
+    registers,
+  });
+  const bytes = new Counter({
+    name: 'callscope_ingest_bytes_total',
+    help: 'Ingest bytes received (WebSocket payloads, HTTP bodies as sent)',
+    labelNames: ['protocol'] as const,
+    registers,
+  });
   return {
     registry,
     state,
+    frames,
+    bytes,
+    // Bound once per protocol: every series exists at 0 from the start (rate() works before the first frame), and
+    // the per-frame call skips prom-client's label hashing.
+    received: Object.fromEntries(
+      INGEST_PROTOCOLS.map((protocol) => {
+        // inc(0) creates the series (labels() alone does not).
+        frames.inc({ protocol }, 0);
+        bytes.inc({ protocol }, 0);
+        return [protocol, { frames: frames.labels({ protocol }), bytes: bytes.labels({ protocol }) }];
+      }),
+    ) as Record<IngestProtocol, { frames: { inc(n: number): void }; bytes: { inc(n: number): void } }>,
     openConnections: new Gauge({
       name: 'callscope_ingest_open_connections',
       help: 'Open WebSocket ingest connections',
-      labelNames: ['protocol'] as const,
-      registers,
-    }),
-    frames: new Counter({
-      name: 'callscope_ingest_frames_total',
-      help: 'Ingest frames received (WebSocket messages, NDJSON lines of accepted batches)',
-      labelNames: ['protocol'] as const,
-      registers,
-    }),
-    bytes: new Counter({
-      name: 'callscope_ingest_bytes_total',
-      help: 'Ingest bytes received (WebSocket payloads, HTTP bodies as sent)',
       labelNames: ['protocol'] as const,
       registers,
     }),
@@ -170,17 +183,9 @@ export function connectionOpened(protocol: IngestProtocol): () => void {
   return () => gauge.dec({ protocol });
 }
 
-/** Per protocol, the counters' bound children: the per-frame call skips prom-client's label hashing. */
-const receivedCounters = new Map<IngestProtocol, { frames: { inc(n: number): void }; bytes: { inc(n: number): void } }>();
-
 /** Frames and bytes as they arrive (frames 0 for bytes that are not frames yet, or never: uploads). */
 export function ingestReceived(protocol: IngestProtocol, frames: number, bytes: number): void {
-  let counters = receivedCounters.get(protocol);
-  if (counters === undefined) {
-    const m = metrics();
-    counters = { frames: m.frames.labels({ protocol }), bytes: m.bytes.labels({ protocol }) };
-    receivedCounters.set(protocol, counters);
-  }
+  const counters = metrics().received[protocol];
   if (frames) counters.frames.inc(frames);
   if (bytes) counters.bytes.inc(bytes);
 }
