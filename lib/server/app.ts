@@ -31,6 +31,8 @@ import { logger } from '@/lib/server/logger';
 import { setQueueDepthSource, timeHttpRequest, watchLiveSessions } from '@/lib/server/metrics';
 import { isMetricsRequest, serveMetrics, startMetricsServer } from '@/lib/server/metrics-endpoint';
 import { projectRoot } from '@/lib/server/paths';
+import { createLiveAnalysis, type LiveAnalysis } from '@/lib/server/processing/live-analysis';
+import { storeLiveAnalysis } from '@/lib/server/processing/process-session';
 import { createProcessingQueue, type ProcessingQueue } from '@/lib/server/processing/queue';
 import {
   dumpInfoInWorker,
@@ -103,7 +105,7 @@ async function openDumpStore(env: Env, dataDirectory: string): Promise<DumpStore
   return store;
 }
 
-function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue): ServerContext {
+function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue, liveAnalysis: LiveAnalysis): ServerContext {
   const live = new LiveSessionRegistry();
   // The live-session and analysis-lag gauges read it at each scrape.
   watchLiveSessions(live);
@@ -128,7 +130,8 @@ function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue): Serve
       connectionsPerSecondPerAddress: env.CALLSCOPE_INGEST_CONNECTIONS_PER_SECOND_PER_ADDRESS,
       connectionBurstPerAddress: env.CALLSCOPE_INGEST_CONNECTION_BURST_PER_ADDRESS,
     },
-    scheduleProcessing: (id, reason) => queue.schedule(id, reason),
+    scheduleProcessing: (id, reason, local) => queue.schedule(id, reason, local),
+    liveAnalysis,
     eventLog: async (dumpId, filter) => eventLogInWorker(await readAll(await store.read(dumpId)), filter),
     dumpInfo: (file) => dumpInfoInWorker(file),
     parseFrames: (bytes) => frameBatchInWorker(bytes),
@@ -249,6 +252,7 @@ async function startBackgroundWork(context: ServerContext, queue: ProcessingQueu
     async stopJobs() {
       setQueueDepthSource(null);
       await queue.stop();
+      context.liveAnalysis.stop();
       await jobs.stop();
       await usageFlush.stop();
     },
@@ -313,7 +317,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     drainTimeoutMs: env.CALLSCOPE_SHUTDOWN_TIMEOUT_SECONDS * 1000,
   });
   const queue = createProcessingQueue({ store, jobs, hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER });
-  const context = buildContext(env, store, queue);
+  const liveAnalysis = createLiveAnalysis(env.CALLSCOPE_LIVE_ANALYSIS_MAX_BACKLOG_MB * 1024 * 1024, storeLiveAnalysis);
+  const context = buildContext(env, store, queue, liveAnalysis);
   setServerContext(context);
   if (!(await context.keyRing.authRequired())) {
     logger().warn(

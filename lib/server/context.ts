@@ -5,6 +5,8 @@ import type { FrameBatchResult } from '@/lib/server/ingest/frame-batch';
 import type { IngestLimits } from '@/lib/server/ingest/ingest-limits';
 import type { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
 import type { PendingWrites } from '@/lib/server/ingest/pending-writes';
+import type { LiveAnalysis } from '@/lib/server/processing/live-analysis';
+import type { LocalRun } from '@/lib/server/processing/queue';
 import type { SigningKeyRing } from '@/lib/server/signing-keys/types';
 
 /**
@@ -24,8 +26,10 @@ export interface ServerContext {
   maxUploadBytes: number;
   /** WebSocket ingest limits (CALLSCOPE_INGEST_*). */
   ingestLimits: IngestLimits;
-  /** Queues a session for processing (at end, and periodically while live). */
-  scheduleProcessing(sessionId: bigint, reason: 'ended' | 'live'): void;
+  /** Queues a session for processing (at end, and periodically while live); `local`: a run of this node's own. */
+  scheduleProcessing(sessionId: bigint, reason: 'ended' | 'live', local?: LocalRun): void;
+  /** The live sessions' incremental analyses (fed by their dump writers). */
+  liveAnalysis: LiveAnalysis;
   /** The event log of a stored dump, decoded off the main thread. */
   eventLog(dumpId: string, filter: { pc?: string; type?: string; limit: number }): Promise<EventLog>;
   /** What the dump stored at `file` is (readDumpInfo), read off the main thread; DumpFormatError when unusable. */

@@ -72,6 +72,8 @@ const envSchema = z.object({
     (v) => (v === '' ? undefined : v),
     z.coerce.number().int().min(1).max(65535).optional(),
   ),
+  // Live dump bytes the live analysis thread may be behind by before a session is detached (live-analysis.ts).
+  CALLSCOPE_LIVE_ANALYSIS_MAX_BACKLOG_MB: z.coerce.number().min(0.001).max(4096).default(64),
   CALLSCOPE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NEXTAUTH_SECRET: z.string().optional(),
   NEXTAUTH_URL: z.string().optional(),

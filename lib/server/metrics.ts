@@ -107,6 +107,17 @@ function createMetrics() {
         this.set(lag / 1000);
       },
     }),
+    liveBacklog: new Gauge({
+      name: 'callscope_live_analysis_backlog_bytes',
+      help: 'Live dump bytes written but not yet decoded by the live analysis thread (queued or in flight)',
+      registers,
+    }),
+    liveDetached: new Counter({
+      name: 'callscope_live_analysis_detached_total',
+      help: 'Live sessions whose incremental analysis was given up (backlog over its bound, worker restarted, undecodable); their final analysis reads the dump',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     queueDepth: queueGauge(state, registers, 'callscope_queue_depth', 'Jobs waiting, by kind', (r) => r.depth),
     queueAge: queueGauge(
       state,
@@ -198,6 +209,16 @@ export function connectionRefused(protocol: IngestProtocol, reason: string): voi
 /** A dump fdatasync made frames durable; `oldestAt` is when the oldest of them was queued. */
 export function frameReachedDisk(oldestAt: number): void {
   metrics().frameToDisk.observe((Date.now() - oldestAt) / 1000);
+}
+
+/** Bytes waiting for the live analysis thread (live-analysis.ts). */
+export function liveAnalysisBacklog(bytes: number): void {
+  metrics().liveBacklog.set(bytes);
+}
+
+/** A live session's incremental analysis was given up, and why. */
+export function liveAnalysisDetached(reason: string): void {
+  metrics().liveDetached.inc({ reason });
 }
 
 /**

@@ -1,4 +1,3 @@
-import { gunzipSync } from 'node:zlib';
 import type { Prisma } from '@/lib/generated/prisma/client';
 import {
   type IssueDto,
@@ -15,11 +14,13 @@ import {
 import type { ListSessionsQuery } from '@/lib/schemas/sessions';
 import { db } from '@/lib/server/db/client';
 import { downsample, sliceSeries } from '@/lib/stats/analyze/downsample';
+import { decodeSeriesBlob } from '@/lib/stats/analyze/series-blob';
 import type {
   ClientInfo,
   PeerConnectionAnalysis,
   SessionAnalysis,
   TrackAnalysis,
+  TrackMetric,
   TrackSummary,
 } from '@/lib/stats/analyze/types';
 import { epochMsOrNull, roundNumber, roundNumbers } from './round-numbers';
@@ -254,7 +255,7 @@ async function getTrackSeries(sessionId: bigint, trackKey: string): Promise<Trac
     select: { series: true },
   });
   if (!row?.series) return null;
-  return JSON.parse(gunzipSync(row.series).toString('utf8'));
+  return decodeSeriesBlob(row.series);
 }
 
 /** Which part of a track's series to read: metric names (all when absent), a time window, a point budget. */
@@ -325,7 +326,7 @@ export async function loadAnalysis(
     peerConnections: stored<PeerConnectionAnalysis[]>(analysis.connections),
     tracks: tracks.map((t) => ({
       ...stored<Omit<TrackAnalysis, 'series'>>(t.facts),
-      series: t.series ? JSON.parse(gunzipSync(t.series).toString('utf8')) : { t: [], values: {} },
+      series: t.series ? decodeSeriesBlob<TrackMetric>(t.series) : { t: [], values: {} },
     })),
     issues: issues.map((i) => ({
       type: i.type as SessionAnalysis['issues'][number]['type'],

@@ -1,6 +1,6 @@
-import { gzipSync } from 'node:zlib';
 import { db } from '@/lib/server/db/client';
 import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
+import { encodeSeriesBlob } from '@/lib/stats/analyze/series-blob';
 import type { SessionAnalysis, TrackAnalysis } from '@/lib/stats/analyze/types';
 
 /**
@@ -65,10 +65,12 @@ const QUALITY: Record<SessionAnalysis['summary']['verdict'], string> = {
   'no-media': 'unknown',
 };
 
+/** `seriesGz`: each track's series already gzip'd (live analyses arrive packed from their thread). */
 export async function storeAnalysis(
   sessionId: bigint,
   analysis: SessionAnalysis,
   processedBytes: number,
+  seriesGz?: readonly Uint8Array<ArrayBuffer>[],
 ): Promise<void> {
   const client = db();
   const issueTypes = [...new Set(analysis.issues.map((i) => i.type))].sort();
@@ -77,7 +79,7 @@ export async function storeAnalysis(
     client.track.deleteMany({ where: { sessionId } }),
     client.detectedIssue.deleteMany({ where: { sessionId } }),
     client.track.createMany({
-      data: analysis.tracks.map((t) => ({
+      data: analysis.tracks.map((t, i) => ({
         sessionId,
         trackKey: t.trackId,
         pcId: t.pc,
@@ -93,7 +95,7 @@ export async function storeAnalysis(
         endTime: toDate(t.lastTime),
         facts: trackFacts(t) as object,
         summary: t.summary as object,
-        series: gzipSync(JSON.stringify(t.series), { level: 4 }),
+        series: seriesGz?.[i] ?? encodeSeriesBlob(t.series),
       })),
     }),
     client.detectedIssue.createMany({

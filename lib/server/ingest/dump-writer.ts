@@ -1,7 +1,8 @@
 /**
  * Append-only writer for one live dump. Frames are queued in memory and written every FLUSH_MS; the file is
  * fdatasync'ed at least every SYNC_MS, so a frame reaches disk within one second of arrival without a syscall
- * per frame on the hot path. Each sync reports how long its oldest frame waited (frame-to-disk latency).
+ * per frame on the hot path. Each sync reports how long its oldest frame waited (frame-to-disk latency). Every
+ * chunk written is also handed to `onChunk` (the live analysis), so it sees exactly the dump's bytes.
  */
 
 import { type FileHandle, open } from 'node:fs/promises';
@@ -28,14 +29,15 @@ export class DumpWriter {
   private constructor(
     readonly path: string,
     private handle: FileHandle,
+    private readonly onChunk?: (chunk: Buffer) => void,
   ) {
     this.timer = setInterval(() => this.tick(), FLUSH_MS);
     this.timer.unref();
   }
 
-  static async create(path: string, headerLines: string[]): Promise<DumpWriter> {
+  static async create(path: string, headerLines: string[], onChunk?: (chunk: Buffer) => void): Promise<DumpWriter> {
     const handle = await open(path, 'a');
-    const writer = new DumpWriter(path, handle);
+    const writer = new DumpWriter(path, handle, onChunk);
     for (const line of headerLines) writer.append(line);
     return writer;
   }
@@ -62,6 +64,7 @@ export class DumpWriter {
     if (sync) this.oldestUnsyncedAt = undefined;
     this.pending = [];
     this.pendingBytes = 0;
+    if (chunk) this.onChunk?.(chunk);
     this.writing = this.writing.then(async () => {
       if (chunk) {
         await this.handle.write(chunk);

@@ -13,6 +13,7 @@ import { deviceIdAt } from '@/lib/server/ingest/device-id';
 import { DumpWriter } from '@/lib/server/ingest/dump-writer';
 import { clampClientTime, isHistoricalTime, trailingNumber } from '@/lib/server/ingest/session-rules';
 import { logger } from '@/lib/server/logger';
+import type { PackedAnalysis } from '@/lib/server/processing/live-states';
 import { obfuscateIp } from '@/lib/stats/decode/address-obfuscation';
 
 /**
@@ -45,6 +46,7 @@ export class LiveSession {
   lastEventAt?: number;
   private clientClock = 0;
   private lastProgressAt = 0;
+  private lastSnapshotAt: number;
   private ended?: Promise<void>;
   /** Closes the transport (WebSocket) when the server ends the session itself (idle rule, shutdown). */
   closeTransport?: (code: number, reason: string) => void;
@@ -59,8 +61,9 @@ export class LiveSession {
     readonly startedAt: number,
   ) {
     this.lastMessageAt = startedAt;
-    // First progress write and live processing after PROGRESS_EVERY_MS, not on the first frame.
+    // First progress write and live snapshot after PROGRESS_EVERY_MS, not on the first frame.
     this.lastProgressAt = startedAt;
+    this.lastSnapshotAt = startedAt;
   }
 
   static async open(ctx: ServerContext, p: OpenSessionParams): Promise<LiveSession> {
@@ -82,7 +85,10 @@ export class LiveSession {
       clientProtocol: p.clientProtocol,
       fileFormat: 3,
     };
-    const writer = await DumpWriter.create(ctx.store.workPath(dumpId), p.header(metadata));
+    ctx.liveAnalysis.open(dumpId);
+    const writer = await DumpWriter.create(ctx.store.workPath(dumpId), p.header(metadata), (chunk) =>
+      ctx.liveAnalysis.feed(dumpId, chunk),
+    );
     let id: bigint;
     try {
       id = await insertSession({
@@ -109,6 +115,7 @@ export class LiveSession {
       // PostgreSQL down: a new connection cannot open (the caller closes it, 1011, and the client retries); the
       // sessions already open keep writing their dumps, and their row writes wait in ctx.pendingWrites.
       await writer.close();
+      ctx.liveAnalysis.drop(dumpId);
       await ctx.store.remove(dumpId);
       throw err;
     }
@@ -174,7 +181,12 @@ export class LiveSession {
       await updateLiveProgress(this.id, progress);
       if (historical) await markHistorical(this.id);
     });
-    this.ctx.scheduleProcessing(this.id, 'live');
+    const now = Date.now();
+    // The live analysis so far, stored: the session page's series and issues while it streams.
+    if (now - this.lastSnapshotAt >= this.ctx.liveAnalysis.snapshotIntervalMs(now - this.startedAt)) {
+      this.lastSnapshotAt = now;
+      this.ctx.scheduleProcessing(this.id, 'live', () => this.ctx.liveAnalysis.storeSnapshot(this.id, this.dumpId));
+    }
   }
 
   /**
@@ -195,9 +207,11 @@ export class LiveSession {
     const closeLine = JSON.stringify(['close', null, code, endTime - this.lastMessageAt]);
     let end: SessionEnd;
     let stored: boolean;
+    let final: Promise<PackedAnalysis | null> = Promise.resolve(null);
     try {
       if (this.messageCount === 0) {
         await this.writer.close();
+        this.ctx.liveAnalysis.drop(this.dumpId);
         await this.ctx.store.remove(this.dumpId);
         stored = false;
         end = {
@@ -211,6 +225,8 @@ export class LiveSession {
         };
       } else {
         await this.writer.close(closeLine);
+        // Every byte of the dump is fed now: the final analysis is made while the dump is stored.
+        final = this.ctx.liveAnalysis.finish(this.dumpId);
         const blobUrl = await this.ctx.store.finalize(this.dumpId);
         stored = true;
         end = {
@@ -227,6 +243,7 @@ export class LiveSession {
       }
     } catch (err) {
       logger().error({ err, dumpId: this.dumpId }, 'ending session failed');
+      this.ctx.liveAnalysis.drop(this.dumpId);
       return;
     }
     // The dump is on disk and stored; the row's end waits for PostgreSQL if it is down (pending-writes.ts), and
@@ -235,7 +252,8 @@ export class LiveSession {
       await endSession(this.id, end);
       if (!stored) return;
       logger().info({ dumpId: this.dumpId, sessionId: String(this.id), code }, 'Processed data from connection');
-      this.ctx.scheduleProcessing(this.id, 'ended');
+      // The live state's final analysis, stored here; when there is none (detached), a job reads the dump.
+      this.ctx.scheduleProcessing(this.id, 'ended', () => this.ctx.liveAnalysis.storeFinal(this.id, final, endTime));
     });
   }
 }

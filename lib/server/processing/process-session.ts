@@ -4,30 +4,65 @@ import { type DumpStore, readAll } from '@/lib/server/dump-store/dump-store';
 import { logger } from '@/lib/server/logger';
 import { observeProcessing } from '@/lib/server/metrics';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
+import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
+import type { PackedAnalysis } from './live-states';
 import { analyzeInWorker } from './worker-pool';
 
 /**
- * Processes one session: raw dump → analysis (worker thread) → tracks, issues, summary rows. Idempotent (each run
- * replaces the previous results in one transaction) and resumable: `features_processing_start/stop` say what
- * finished, and start-up re-queues sessions whose processing never completed. The session row's identity (token
- * claims, else what the dump said) is the analysis's identity. Each run is timed in the metrics (observeProcessing).
- * A stored analysis of a session in a conference recomputes that conference's stored pairing, verdicts and timeline
- * (data/conference-results.ts); should that fail, the next read of the conference computes it. Live re-analyses
- * (every few seconds per streaming session) leave that to the next read: recomputing a whole conference after each
- * of them cost every live participant's analysis of every other, whether or not anyone looked.
+ * Stores an analysis this node made while the session streamed (live-analysis.ts): a snapshot (`final: false`),
+ * or the final one, after which the conference's stored result is refreshed as for any ended session. The row's
+ * identity wins over the dump's, as in processSession. `analysedUpTo`: when the data it covers was all received
+ * (the lag gauge counts from there). False when the row is gone or has no dump.
  */
-export async function processSession(
+export async function storeLiveAnalysis(
   sessionId: bigint,
-  store: DumpStore,
-  opts: { live?: boolean } = {},
-): Promise<SessionAnalysis | null> {
+  packed: PackedAnalysis,
+  opts: { final: boolean; analysedUpTo: number },
+): Promise<boolean> {
+  const session = await beginProcessing(sessionId);
+  if (!session) {
+    observeProcessing(sessionId, 'skipped', opts.analysedUpTo);
+    return false;
+  }
+  const analysis = { ...packed.analysis, identity: withIdentity(packed.analysis.identity, session.identity) };
+  try {
+    await storeAnalysis(sessionId, analysis, packed.bytes, packed.seriesGz);
+  } catch (err) {
+    observeProcessing(sessionId, 'failed', opts.analysedUpTo);
+    throw err;
+  }
+  observeProcessing(sessionId, 'stored', opts.analysedUpTo);
+  if (opts.final) await refreshConference(sessionId, session.identity.conference);
+  return true;
+}
+
+/** The row's identity over the dump's, field by field (what passing it to the analyser does: processSession). */
+function withIdentity(fromDump: SessionAnalysis['identity'], row: RtcstatsIdentity): SessionAnalysis['identity'] {
+  return {
+    session: row.session ?? fromDump.session,
+    user: row.user ?? fromDump.user,
+    conference: row.conference ?? fromDump.conference,
+  };
+}
+
+/**
+ * Processes one session from its stored dump: raw dump → analysis (worker thread) → tracks, issues, summary rows.
+ * For uploads, sessions whose node died or could not keep up live, and reprocessing; a session analysed live stores
+ * its own final analysis (storeLiveAnalysis). Idempotent (each run replaces the previous results in one
+ * transaction) and resumable: `features_processing_start/stop` say what finished, and start-up re-queues sessions
+ * whose processing never completed. The session row's identity (token claims, else what the dump said) is the
+ * analysis's identity. Each run is timed in the metrics (observeProcessing). A stored analysis of a session in a
+ * conference recomputes that conference's stored pairing, verdicts and timeline (data/conference-results.ts);
+ * should that fail, the next read of the conference computes it.
+ */
+export async function processSession(sessionId: bigint, store: DumpStore): Promise<SessionAnalysis | null> {
   const startedAt = Date.now();
   const session = await beginProcessing(sessionId);
   if (!session) {
     observeProcessing(sessionId, 'skipped', startedAt);
     return null;
   }
-  const conference = opts.live ? undefined : session.identity.conference;
+  const conference = session.identity.conference;
   let analysis: SessionAnalysis;
   let bytes: Buffer;
   try {

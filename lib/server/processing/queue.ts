@@ -4,12 +4,16 @@
  * singleton key in a `stately` queue, so nodes that schedule the same session run it once; a node that dies while
  * processing leaves a claim that expires after EXPIRE_SECONDS and is retried by another node (processing is
  * idempotent). A run that leaves a processing error is retried with backoff; after RETRY_LIMIT retries the job
- * ends failed and the session keeps its error. The live re-analysis (at most every LIVE_INTERVAL_MS while a
- * session streams) stays in this process, never in the job queue.
+ * ends failed and the session keeps its error.
  *
- * One run at a time per process (job or live), in the one analysis worker thread (worker-pool.ts), so a slow or
- * hostile dump never blocks ingest; reading the dump and storing the results run on the main thread
- * (process-session.ts). At start, this host identifier's sessions whose processing never finished are sent again
+ * Sessions analysed live (live-analysis.ts) store their snapshots and their final analysis through this queue too,
+ * as local runs (`schedule(id, reason, local)`): they need this node's state, so they never go to the job queue.
+ * A final local run that cannot store (the state was lost: detached, worker restarted) becomes a job that reads the
+ * dump.
+ *
+ * One run at a time per process (job, final, snapshot: in that order), so storing never piles up behind ingest;
+ * a job's dump is analysed in the analysis worker thread (worker-pool.ts), and reading the dump and storing the
+ * results run on the main thread (process-session.ts). At start, this host identifier's sessions whose processing never finished are sent again
  * (already queued ones are not duplicated).
  *
  * With local dumps (the default) only the node that wrote a dump can read it: the queue is then this host
@@ -24,7 +28,6 @@ import { logger } from '@/lib/server/logger';
 import { processSession } from '@/lib/server/processing/process-session';
 import { stopAnalysisWorker } from '@/lib/server/processing/worker-pool';
 
-const LIVE_INTERVAL_MS = 5_000;
 /** A run takes well under a second per session-hour; a claim older than this is a dead node's. */
 const EXPIRE_SECONDS = 30;
 const RETRY_LIMIT = 4;
@@ -34,8 +37,15 @@ const RETRY_DELAY_SECONDS = 5;
 const RESEND_MS = 2_000;
 const IDLE_TIMEOUT_MS = 120_000;
 
+/** A run of this node's own (a live snapshot or final analysis); false: nothing was stored. */
+export type LocalRun = () => Promise<boolean>;
+
 export interface ProcessingQueue {
-  schedule(sessionId: bigint, reason: 'ended' | 'live'): void;
+  /**
+   * `ended` without `local`: a job that analyses the dump. With `local`: that run here, and the job only if it
+   * stores nothing. `live`: `local` here (a newer snapshot of the same session replaces a waiting one).
+   */
+  schedule(sessionId: bigint, reason: 'ended' | 'live', local?: LocalRun): void;
   start(): Promise<void>;
   stop(): Promise<void>;
   /**
@@ -61,6 +71,13 @@ export interface ProcessingQueueDeps {
 
 export class ProcessingFailed extends Error {}
 
+/** The oldest entry of a waiting map, taken out of it. */
+function first(waiting: Map<string, LocalRun>): [string, LocalRun] | undefined {
+  const entry = waiting.entries().next().value;
+  if (entry) waiting.delete(entry[0]);
+  return entry;
+}
+
 function processingQueueName(store: DumpStore, hostIdentifier: string | undefined): string {
   if (store.kind === 's3') return 'process-session';
   const host = (hostIdentifier ?? 'default').replace(/[^\w-]/g, '_');
@@ -85,18 +102,13 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
       if (error) throw new ProcessingFailed(error);
     });
 
-  const runLive =
-    deps.run ??
-    (async (sessionId: bigint) => {
-      await processSession(sessionId, deps.store, { live: true });
-    });
-
-  /** Live re-analyses waiting for their turn, at most one per session (insertion order). */
-  const pendingLive = new Set<string>();
+  /** Live snapshots waiting for their turn, at most one per session (insertion order). */
+  const pendingLive = new Map<string, LocalRun>();
+  /** Final analyses made here, waiting to be stored (before snapshots: a session's end is what people wait for). */
+  const pendingFinal = new Map<string, LocalRun>();
   /** The job run this node's worker handed over (one at a time: batch size 1); it goes before live runs. */
   const jobRuns: { sessionId: bigint; resolve: () => void; reject: (err: unknown) => void }[] = [];
   let current: Promise<void> | undefined;
-  const lastLiveRun = new Map<string, number>();
   /** Ended sessions not yet in the job queue: scheduled before start, or their send failed. */
   const unsent = new Set<string>();
   /** Singleton keys this node sent (idle() asks the job queue about them). */
@@ -107,8 +119,8 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
   let resendTimer: NodeJS.Timeout | undefined;
 
   /**
-   * One run at a time in this process: a job's first (it has a claim that expires), else the oldest live one, so a
-   * job waits for one live run at most.
+   * One run at a time in this process: a job's first (it has a claim that expires), then the oldest final
+   * analysis, then the oldest snapshot, so a job waits for one local run at most.
    */
   const pump = () => {
     if (current) return;
@@ -118,10 +130,25 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
       return;
     }
     if (!started || stopped) return;
-    const key = pendingLive.values().next().value;
-    if (key === undefined) return;
-    pendingLive.delete(key);
-    current = runLive(BigInt(key))
+    const final = first(pendingFinal);
+    if (final) {
+      const [key, local] = final;
+      current = local()
+        .catch((err) => {
+          logger().warn({ err: err instanceof Error ? err.message : String(err), sessionId: key }, 'storing failed');
+          return false;
+        })
+        .then((stored) => {
+          if (!stored) send(key);
+        })
+        .finally(done);
+      return;
+    }
+    const snapshot = first(pendingLive);
+    if (!snapshot) return;
+    const [key, local] = snapshot;
+    current = local()
+      .then(() => {})
       .catch((err) => logger().error({ err, sessionId: key }, 'live processing failed'))
       .finally(done);
   };
@@ -168,19 +195,18 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
   };
 
   return {
-    schedule(sessionId, reason) {
+    schedule(sessionId, reason, local) {
       const key = String(sessionId);
       if (reason === 'live') {
-        const last = lastLiveRun.get(key) ?? 0;
-        if (Date.now() - last < LIVE_INTERVAL_MS || pendingLive.has(key)) return;
-        lastLiveRun.set(key, Date.now());
-        pendingLive.add(key);
+        if (!local || stopped) return;
+        pendingLive.set(key, local);
         pump();
         return;
       }
-      lastLiveRun.delete(key);
       pendingLive.delete(key);
-      send(key);
+      if (!local || stopped) return send(key);
+      pendingFinal.set(key, local);
+      pump();
     },
 
     async start() {
@@ -218,9 +244,13 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
     },
 
     async stop() {
-      stopped = true;
       clearInterval(resendTimer);
       pendingLive.clear();
+      // Finals not stored yet are left to the dump: queued as jobs now, for the next start or another node.
+      const finals = [...pendingFinal.keys()];
+      pendingFinal.clear();
+      for (const key of finals) send(key);
+      stopped = true;
       await jobs.stopWorking();
       // The running job (or live run) finishes; sends in flight land; the rest stays queued in the database.
       await Promise.allSettled([...sending]);
@@ -235,9 +265,11 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         await Promise.allSettled([...sending]);
-        if (!current && jobRuns.length === 0 && pendingLive.size === 0 && unsent.size === 0) {
+        const quiet = () =>
+          !current && jobRuns.length === 0 && pendingLive.size === 0 && pendingFinal.size === 0 && unsent.size === 0;
+        if (quiet()) {
           const open = await forgetFinished();
-          if (open.size === 0 && !current && pendingLive.size === 0 && sending.size === 0 && unsent.size === 0) return;
+          if (open.size === 0 && quiet() && sending.size === 0) return;
         }
         if (Date.now() > deadline) throw new Error(`processing not idle after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,7 +1,9 @@
 /**
- * Two worker threads with the same entry, each started on first use and restarted if it dies: one analyses
- * sessions (jobs serialized by the processing queue) and serves event logs; the other reads uploaded dumps and
- * checks NDJSON frame batches, so HTTP ingest never waits behind a long analysis. Both leave the main thread to ingest and the dashboard.
+ * Three worker threads with the same entry, each started on first use and restarted if it dies: one analyses
+ * sessions (jobs serialized by the processing queue) and serves event logs; one reads uploaded dumps and checks
+ * NDJSON frame batches, so HTTP ingest never waits behind a long analysis; one keeps the live sessions'
+ * incremental analyses (live-analysis.ts). All leave the main thread to ingest and the dashboard, at a lower OS
+ * priority (analyze-worker.ts).
  */
 
 import { existsSync } from 'node:fs';
@@ -15,6 +17,7 @@ import type { SessionAnalysis } from '@/lib/stats/analyze/types';
 import { DumpFormatError } from '@/lib/stats/decode/dump-format-error';
 import type { DumpInfo } from '@/lib/stats/decode/dump-info';
 import type { WorkerReply } from './analyze-worker';
+import type { LiveFeedEntry, PackedAnalysis } from './live-states';
 
 const JOB_TIMEOUT_MS = 5 * 60_000;
 const ROOT = projectRoot();
@@ -31,6 +34,8 @@ type Job = { resolve: (a: unknown) => void; reject: (e: Error) => void; timer: N
 
 class WorkerLane {
   private worker: Worker | undefined;
+  /** Counts the threads started: state kept in a thread (live analyses) is gone when this changes. */
+  generation = 0;
   private nextId = 1;
   private readonly waiting = new Map<number, Job>();
 
@@ -55,6 +60,7 @@ class WorkerLane {
   private get(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(workerEntry(), { resourceLimits: { maxOldGenerationSizeMb: 4096 } });
+    this.generation++;
     w.unref();
     w.on('message', (msg: WorkerReply) => this.settle(msg));
     w.on('error', (err) => {
@@ -70,7 +76,7 @@ class WorkerLane {
   }
 
   /** Runs one request; a dump travels as a transferred copy (its own ArrayBuffer, no second copy). */
-  run<T>(request: Record<string, unknown>, dump?: Buffer): Promise<T> {
+  run<T>(request: Record<string, unknown>, dump?: Buffer | Uint8Array): Promise<T> {
     const w = this.get();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -87,6 +93,12 @@ class WorkerLane {
     });
   }
 
+  /** Starts the thread if it is not running; returns its generation. */
+  start(): number {
+    this.get();
+    return this.generation;
+  }
+
   async stop(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
@@ -96,12 +108,28 @@ class WorkerLane {
 
 const analysis = new WorkerLane();
 const uploads = new WorkerLane();
+const live = new WorkerLane();
+
+/** The live analyses' thread: requests run in the order they are made (a feed before the snapshot after it). */
+export const liveAnalysisLane = {
+  feed: (entries: LiveFeedEntry[], bytes: Uint8Array) =>
+    live.run<{ failed: string[]; decodeMs: number }>({ mode: 'live-feed', entries }, bytes),
+  take: (dumpId: string, final: boolean) => live.run<PackedAnalysis | null>({ mode: 'live-take', dumpId, final }),
+  drop: (dumpId: string) => live.run<void>({ mode: 'live-drop', dumpId }),
+  /** Changes when the thread is replaced (it died, or a request timed out): the analyses it held are lost. */
+  generation: () => live.generation,
+  /** Starts the thread if needed; its generation. */
+  start: () => live.start(),
+};
 
 export function analyzeInWorker(dump: Buffer, identity: SessionAnalyzerOptions = {}): Promise<SessionAnalysis> {
   return analysis.run({ mode: 'analyze', identity }, dump);
 }
 
-export function eventLogInWorker(dump: Buffer, filter: { pc?: string; type?: string; limit: number }): Promise<EventLog> {
+export function eventLogInWorker(
+  dump: Buffer,
+  filter: { pc?: string; type?: string; limit: number },
+): Promise<EventLog> {
   return analysis.run({ mode: 'events', ...filter }, dump);
 }
 
@@ -121,5 +149,5 @@ export function frameBatchInWorker(bytes: Buffer): Promise<FrameBatchResult> {
 }
 
 export async function stopAnalysisWorker(): Promise<void> {
-  await Promise.all([analysis.stop(), uploads.stop()]);
+  await Promise.all([analysis.stop(), uploads.stop(), live.stop()]);
 }

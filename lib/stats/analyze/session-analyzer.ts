@@ -165,8 +165,12 @@ export class SessionAnalyzer implements DumpSink {
     if (this.warnings.length < MAX_WARNINGS) this.warnings.push(message);
   }
 
-  result(): SessionAnalysis {
-    const tracks = this.tracks.map((t) => this.trackAnalysis(t));
+  /**
+   * The analysis so far. `final` (the default) closes what is still open (quality-limitation bands); a live
+   * snapshot passes `final: false`, so the samples that follow extend them exactly as if no snapshot had been taken.
+   */
+  result({ final = true }: { final?: boolean } = {}): SessionAnalysis {
+    const tracks = this.tracks.map((t) => this.trackAnalysis(t, final));
     const peerConnections: PeerConnectionAnalysis[] = [];
     for (const [pc, entry] of this.connections) {
       peerConnections.push(this.connectionAnalysis(pc, entry, tracks));
@@ -261,14 +265,14 @@ export class SessionAnalyzer implements DumpSink {
     if (ssrc !== null && value.videoType === 'desktop') this.mediaTracks.screenSsrcs.add(ssrc);
   }
 
-  private trackAnalysis(t: TrackState): TrackAnalysis {
+  private trackAnalysis(t: TrackState, final: boolean): TrackAnalysis {
     const entry = this.connections.get(t.pc) as ConnectionEntry;
     const sdp = t.direction === 'outbound' ? entry.local : entry.remote;
     const msid = sdp.msidFor(t.ssrc, t.mid);
     const info = this.mediaTracks.get(t.trackIdentifier) ?? this.mediaTracks.get(msid?.trackId || null);
     const streamIds = sdp.streamIdsFor(t.ssrc, t.mid);
     for (const s of info?.streamIds ?? []) if (!streamIds.includes(s)) streamIds.push(s);
-    t.finish();
+    if (final) t.finish();
     const series = t.series.toSeries();
     return {
       trackId: t.key,

@@ -1,0 +1,195 @@
+/**
+ * Live sessions analysed as they stream (issue 13): every byte this node appends to a live dump (DumpWriter's
+ * flush) is also sent, in batches every FEED_MS, to the live worker thread, which decodes it once into the
+ * session's incremental analysis (live-states.ts). Snapshots while live and the final analysis at the end come
+ * from that state; the dump is re-read only for uploads, crash recovery, reprocessing, and sessions this node
+ * could not keep up with.
+ *
+ * Backpressure: bytes queued here or sent and not yet decoded are bounded (CALLSCOPE_LIVE_ANALYSIS_MAX_BACKLOG_MB). A session whose
+ * bytes would go over is detached: its dump keeps being written as before, it gets no more snapshots, and its
+ * final analysis is a job that reads its dump (counted in `callscope_live_analysis_detached_total`; the lag
+ * gauge shows how far behind the snapshots are). A worker thread that dies loses its analyses: those sessions
+ * are detached the same way.
+ */
+
+import { logger } from '@/lib/server/logger';
+import { liveAnalysisDetached, liveAnalysisBacklog } from '@/lib/server/metrics';
+import type { LiveFeedEntry, PackedAnalysis } from './live-states';
+import { liveAnalysisLane } from './worker-pool';
+
+const FEED_MS = 200;
+/** Snapshots every 5 s for the first SHORT_SESSION_MS; after that every 1/LONG_SESSION_FRACTION of the age. */
+const SNAPSHOT_MS = 5_000;
+const LONG_SESSION_FRACTION = 30;
+
+/**
+ * How long a live session waits between snapshots. A snapshot costs the whole session so far (its series are
+ * stored whole), so a fixed 5 s would make an hour-long call cost ~60× its analysis; at 1/30 of the age past
+ * 2.5 min the total stays within a few times it, and a snapshot is at most 2 min old at one hour.
+ */
+export function snapshotIntervalMs(ageMs: number): number {
+  return Math.max(SNAPSHOT_MS, Math.floor(ageMs / LONG_SESSION_FRACTION));
+}
+
+interface Tracked {
+  chunks: Buffer[];
+  bytes: number;
+  generation: number;
+  detached: boolean;
+}
+
+export interface LiveAnalysis {
+  /** Starts tracking a live dump (before its first bytes). */
+  open(dumpId: string): void;
+  /** Bytes just appended to the dump. */
+  feed(dumpId: string, chunk: Buffer): void;
+  /** The final analysis after the dump's last bytes were fed; null: analyse the dump instead. Stops tracking. */
+  finish(dumpId: string): Promise<PackedAnalysis | null>;
+  /** Stops tracking without an analysis (a session without messages). */
+  drop(dumpId: string): void;
+  /** How long a session of this age waits between snapshots (snapshotIntervalMs). */
+  snapshotIntervalMs(ageMs: number): number;
+  /** Takes a snapshot and stores it; false when there is none (detached). */
+  storeSnapshot(sessionId: bigint, dumpId: string): Promise<boolean>;
+  /** Stores the final analysis `finish` gave; false when there is none (the caller then reads the dump). */
+  storeFinal(sessionId: bigint, final: Promise<PackedAnalysis | null>, endedAt: number): Promise<boolean>;
+  readonly size: number;
+  stop(): void;
+}
+
+/** How an analysis made here is stored (process-session.ts's storeLiveAnalysis). */
+type StoreLive = (
+  sessionId: bigint,
+  packed: PackedAnalysis,
+  opts: { final: boolean; analysedUpTo: number },
+) => Promise<boolean>;
+
+/**
+ * `maxBacklogBytes`: CALLSCOPE_LIVE_ANALYSIS_MAX_BACKLOG_MB. Built by the server (app.ts) and reached by the live
+ * sessions through the server context, so the code Next bundles for route handlers never imports the worker pool.
+ */
+export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, lane = liveAnalysisLane): LiveAnalysis {
+  const tracked = new Map<string, Tracked>();
+  let queuedBytes = 0;
+  let inFlightBytes = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let sending: Promise<void> = Promise.resolve();
+
+  const backlog = () => liveAnalysisBacklog(queuedBytes + inFlightBytes);
+
+  const detach = (dumpId: string, t: Tracked, why: string) => {
+    if (t.detached) return;
+    t.detached = true;
+    queuedBytes -= t.bytes;
+    t.chunks = [];
+    t.bytes = 0;
+    liveAnalysisDetached(why);
+    logger().warn({ dumpId, reason: why }, 'live analysis detached: the final analysis will read the dump');
+    void lane.drop(dumpId).catch(() => {});
+  };
+
+  /** Sends everything queued as one batch; resolves when the thread has decoded it. */
+  const flush = (): Promise<void> => {
+    const entries: LiveFeedEntry[] = [];
+    const parts: Buffer[] = [];
+    let offset = 0;
+    for (const [dumpId, t] of tracked) {
+      if (t.detached || t.bytes === 0) continue;
+      if (t.generation !== lane.generation()) {
+        detach(dumpId, t, 'worker_restarted');
+        continue;
+      }
+      entries.push({ dumpId, offset, length: t.bytes });
+      parts.push(...t.chunks);
+      offset += t.bytes;
+      queuedBytes -= t.bytes;
+      t.chunks = [];
+      t.bytes = 0;
+    }
+    if (entries.length === 0) return sending;
+    const bytes = offset;
+    inFlightBytes += bytes;
+    const batch = lane.feed(entries, Buffer.concat(parts, bytes));
+    sending = batch
+      .then(({ failed }) => {
+        for (const dumpId of failed) {
+          const t = tracked.get(dumpId);
+          if (t) detach(dumpId, t, 'undecodable');
+        }
+      })
+      .catch((err) => {
+        // The thread died or timed out: what it held is gone (the next flush detaches by generation).
+        logger().warn({ err: err instanceof Error ? err.message : String(err) }, 'live analysis batch failed');
+      })
+      .finally(() => {
+        inFlightBytes -= bytes;
+        backlog();
+      });
+    backlog();
+    return sending;
+  };
+
+  const ensureTimer = () => {
+    if (timer) return;
+    timer = setInterval(() => void flush(), FEED_MS);
+    timer.unref();
+  };
+
+  const take = async (dumpId: string, final: boolean): Promise<PackedAnalysis | null> => {
+    const t = tracked.get(dumpId);
+    if (!t || t.detached) {
+      if (final) tracked.delete(dumpId);
+      return null;
+    }
+    const generation = t.generation;
+    await flush();
+    if (final) tracked.delete(dumpId);
+    if (t.detached || generation !== lane.generation()) return null;
+    try {
+      return await lane.take(dumpId, final);
+    } catch (err) {
+      logger().warn({ dumpId, err: err instanceof Error ? err.message : String(err) }, 'live analysis failed');
+      return null;
+    }
+  };
+
+  return {
+    open(dumpId) {
+      ensureTimer();
+      tracked.set(dumpId, { chunks: [], bytes: 0, generation: lane.start(), detached: false });
+    },
+    feed(dumpId, chunk) {
+      const t = tracked.get(dumpId);
+      if (!t || t.detached) return;
+      if (queuedBytes + inFlightBytes + chunk.length > maxBacklogBytes) return detach(dumpId, t, 'backlog');
+      t.chunks.push(chunk);
+      t.bytes += chunk.length;
+      queuedBytes += chunk.length;
+    },
+    finish: (dumpId) => take(dumpId, true),
+    drop(dumpId) {
+      const t = tracked.get(dumpId);
+      if (!t) return;
+      tracked.delete(dumpId);
+      queuedBytes -= t.bytes;
+      void lane.drop(dumpId).catch(() => {});
+    },
+    snapshotIntervalMs,
+    async storeSnapshot(sessionId, dumpId) {
+      const requestedAt = Date.now();
+      const packed = await take(dumpId, false);
+      return packed !== null && store(sessionId, packed, { final: false, analysedUpTo: requestedAt });
+    },
+    async storeFinal(sessionId, final, endedAt) {
+      const packed = await final;
+      return packed !== null && store(sessionId, packed, { final: true, analysedUpTo: endedAt });
+    },
+    get size() {
+      return tracked.size;
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

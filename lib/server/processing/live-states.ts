@@ -1,0 +1,79 @@
+/**
+ * The analysis worker's live sessions: one `IncrementalAnalysis` per live dump, fed the bytes the node writes to
+ * that dump and asked for snapshots and the final analysis. Runs in the live worker thread (analyze-worker.ts).
+ * A snapshot or final analysis leaves the thread packed: each track's series as gzip'd JSON (what the track row
+ * stores) instead of arrays, so neither the structured clone nor the compression costs the ingest thread.
+ */
+
+import { IncrementalAnalysis } from '@/lib/stats/analyze/incremental-analysis';
+import { encodeSeriesBlob } from '@/lib/stats/analyze/series-blob';
+import type { SessionAnalysis } from '@/lib/stats/analyze/types';
+
+/** An analysis whose track series travel gzip'd (`seriesGz[i]` is `analysis.tracks[i].series`). */
+export interface PackedAnalysis {
+  analysis: SessionAnalysis;
+  seriesGz: Uint8Array<ArrayBuffer>[];
+  /** Dump bytes the analysis covers. */
+  bytes: number;
+}
+
+export interface LiveFeedEntry {
+  dumpId: string;
+  offset: number;
+  length: number;
+}
+
+const EMPTY_SERIES = { t: [], values: {} };
+
+export function packAnalysis(analysis: SessionAnalysis, bytes: number): PackedAnalysis {
+  const seriesGz = analysis.tracks.map((t) => encodeSeriesBlob(t.series));
+  return {
+    analysis: { ...analysis, tracks: analysis.tracks.map((t) => ({ ...t, series: EMPTY_SERIES })) },
+    seriesGz,
+    bytes,
+  };
+}
+
+export class LiveStates {
+  private readonly states = new Map<string, IncrementalAnalysis>();
+  /** Dumps whose bytes did not decode: their final analysis comes from the dump (a job), not from here. */
+  private readonly failed = new Set<string>();
+
+  /** Appends each entry's bytes to its session; returns the dumps that failed on this batch. */
+  feed(entries: LiveFeedEntry[], bytes: Uint8Array): string[] {
+    const failedNow: string[] = [];
+    for (const e of entries) {
+      if (this.failed.has(e.dumpId)) continue;
+      let state = this.states.get(e.dumpId);
+      if (!state) {
+        state = new IncrementalAnalysis();
+        this.states.set(e.dumpId, state);
+      }
+      try {
+        state.push(Buffer.from(bytes.buffer, bytes.byteOffset + e.offset, e.length));
+      } catch {
+        this.states.delete(e.dumpId);
+        this.failed.add(e.dumpId);
+        failedNow.push(e.dumpId);
+      }
+    }
+    return failedNow;
+  }
+
+  /** The analysis so far (`final`: the finished one, and the state is dropped); null when there is none. */
+  take(dumpId: string, final: boolean): PackedAnalysis | null {
+    const state = this.states.get(dumpId);
+    if (final) this.drop(dumpId);
+    if (!state) return null;
+    return packAnalysis(final ? state.finish() : state.snapshot(), state.bytes);
+  }
+
+  drop(dumpId: string): void {
+    this.states.delete(dumpId);
+    this.failed.delete(dumpId);
+  }
+
+  get size(): number {
+    return this.states.size;
+  }
+}
