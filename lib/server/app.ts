@@ -31,6 +31,7 @@ import { logger } from '@/lib/server/logger';
 import { setQueueDepthSource, timeHttpRequest, watchLiveSessions } from '@/lib/server/metrics';
 import { isMetricsRequest, serveMetrics, startMetricsServer } from '@/lib/server/metrics-endpoint';
 import { projectRoot } from '@/lib/server/paths';
+import { type NodeLiveness, recoverLostNodeDumps, startNodeLiveness } from '@/lib/server/node-liveness';
 import { createLiveAnalysis, type LiveAnalysis } from '@/lib/server/processing/live-analysis';
 import { storeLiveAnalysis } from '@/lib/server/processing/process-session';
 import { createProcessingQueue, type ProcessingQueue } from '@/lib/server/processing/queue';
@@ -227,11 +228,21 @@ function listen(server: http.Server, port: number, host: string): Promise<number
  * state), and the job queue shared by every node of the database (processing of ended sessions and uploads, the
  * hourly retention purge, key grace expiry every minute).
  */
-async function startBackgroundWork(context: ServerContext, queue: ProcessingQueue, jobs: JobQueue) {
+/** `liveness`: this node's heartbeat, started before it listens (it is never mistaken for a lost node). */
+async function startBackgroundWork(
+  context: ServerContext,
+  queue: ProcessingQueue,
+  jobs: JobQueue,
+  liveness: NodeLiveness,
+) {
   // Ends idle sessions; recovers the ones a previous process left live (their processing is queued at start).
   const sweep = startIdleSweep(context);
   const usageFlush = startKeyUsageFlush(context.keyRing);
   try {
+    // The dumps of this node's sessions that another node ended while this one was lost.
+    void recoverLostNodeDumps(context).catch((err) =>
+      logger().error({ err }, 'storing the dumps of sessions ended while this node was lost failed'),
+    );
     await jobs.start();
     await scheduleRetentionPurge(jobs, context.store);
     await scheduleKeyRingMaintenance(jobs, context.keyRing);
@@ -239,6 +250,7 @@ async function startBackgroundWork(context: ServerContext, queue: ProcessingQueu
     setQueueDepthSource(() => jobs.depths());
   } catch (err) {
     sweep.stop();
+    await liveness.stop({ leave: true });
     await usageFlush.stop();
     await jobs.stop().catch(() => {});
     throw err;
@@ -255,6 +267,8 @@ async function startBackgroundWork(context: ServerContext, queue: ProcessingQueu
       context.liveAnalysis.stop();
       await jobs.stop();
       await usageFlush.stop();
+      // Every session of this node has ended: it leaves the others nothing to take over.
+      await liveness.stop({ leave: true });
     },
   };
 }
@@ -332,8 +346,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const next = (options.withNext ?? true) ? await prepareNext(dev, options.port ?? env.PORT) : undefined;
   const ingest = createIngestWebSocketServer(context);
   const server = createHttpServer(context, ingest, next, dev);
+  // Heartbeat, and the end of lost nodes' live sessions (several nodes on one database).
+  const liveness = await startNodeLiveness(context, env.CALLSCOPE_NODE_TIMEOUT_SECONDS);
   const port = await listen(server, options.port ?? env.PORT, options.host ?? env.HOST);
-  const background = await startBackgroundWork(context, queue, jobs);
+  const background = await startBackgroundWork(context, queue, jobs, liveness);
   logger().info(
     { port, database: database.embedded ? 'embedded' : 'external', dumps: store.kind, dataDirectory },
     'Callscope listening',

@@ -74,6 +74,8 @@ const envSchema = z.object({
   ),
   // Live dump bytes the live analysis thread may be behind by before a session is detached (live-analysis.ts).
   CALLSCOPE_LIVE_ANALYSIS_MAX_BACKLOG_MB: z.coerce.number().min(0.001).max(4096).default(64),
+  // A node whose heartbeat is older than this is lost: another node ends its live sessions (node-liveness.ts).
+  CALLSCOPE_NODE_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   CALLSCOPE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NEXTAUTH_SECRET: z.string().optional(),
   NEXTAUTH_URL: z.string().optional(),

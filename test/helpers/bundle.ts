@@ -27,7 +27,10 @@ export interface RunningBundle {
 }
 
 /** `dataDir`: reuse one (a restart after a crash); it is then left in place by `stop`. */
-export async function startBundle(extraEnv: Record<string, string> = {}, reuse?: { dataDir: string }): Promise<RunningBundle> {
+export async function startBundle(
+  extraEnv: Record<string, string> = {},
+  reuse?: { dataDir: string },
+): Promise<RunningBundle> {
   const dataDir = reuse?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'callscope-prod-')));
   const port = await freePort();
   const child = spawn(process.execPath, [BUNDLE], {
@@ -63,7 +66,8 @@ export async function startBundle(extraEnv: Record<string, string> = {}, reuse?:
     health,
     output: () => output,
     stop: async () => {
-      if (child.exitCode === null) {
+      // A child killed by a signal has no exit code, but it has exited: only a running one is stopped.
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }
