@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
 import type { ConferenceDetail, SessionDetail, SessionPage, TrackDto } from '../lib/schemas/read-api';
 import type { FaultLocation, FaultVerdict } from '../lib/stats/analyze/fault-location';
+import { lossPct } from '../lib/stats/analyze/loss';
 import { generateAuthToken } from '../lib/shared/auth-token';
 import { screenshot, signIn } from './fixtures';
 import { E2E_JWT_SECRET } from './staff';
@@ -131,10 +132,16 @@ interface LossRow {
   kind: string;
   ssrc: number | null;
   rtxSsrc: number | null;
+  /** lost / (lost + received − retransmitted): what the relay's drop count compares with. */
   callscopeLossPct: number | null;
+  /** lost / (lost + received), the old figure (retransmissions counted as received): for comparison only. */
+  callscopeLossPctWithRtx: number | null;
   callscopeAvgLossPct: number | null;
   packetsLost: number | null;
+  /** Track summary `totalPackets`: inbound-rtp packetsReceived, retransmissions included. */
   packetsReceived: number | null;
+  /** Track summary `packetsRetransmitted` (retransmittedPacketsReceived; null: not reported). */
+  packetsRetransmitted: number | null;
   relayLossPct: number | null;
   relayForwarded: number;
   relayDropped: number;
@@ -271,6 +278,8 @@ async function runCase(browser: Browser, page: Page, c: Case): Promise<void> {
       const sender = media?.from ?? (pair.outbound ? (userOf.get(pair.outbound.sessionId) ?? '?') : '?');
       const lost = track?.summary.packetsLost ?? null;
       const received = track?.summary.totalPackets ?? null;
+      // Chrome's packetsReceived counts RTX too (NACK recoveries, probing padding sent as RTX): not original media.
+      const retransmitted = track?.summary.packetsRetransmitted ?? null;
       const relayLoss = streamLossOf(media ?? null);
       return {
         pair,
@@ -279,10 +288,12 @@ async function runCase(browser: Browser, page: Page, c: Case): Promise<void> {
         kind: pair.kind,
         ssrc,
         rtxSsrc: rtx?.ssrc ?? null,
-        callscopeLossPct: lost !== null && received !== null && lost + received > 0 ? (100 * lost) / (lost + received) : null,
+        callscopeLossPct: lost !== null && received !== null ? lossPct(lost, received, retransmitted ?? 0) : null,
+        callscopeLossPctWithRtx: lost !== null && received !== null ? lossPct(lost, received) : null,
         callscopeAvgLossPct: pair.comparison?.receiverAvgLossPct ?? null,
         packetsLost: lost,
         packetsReceived: received,
+        packetsRetransmitted: retransmitted,
         relayLossPct: relayLoss.lossPct,
         relayForwarded: relayLoss.forwarded,
         relayDropped: relayLoss.dropped,

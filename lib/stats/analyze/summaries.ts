@@ -22,6 +22,7 @@ export function summarizeTrack(t: TrackState, series: Series<TrackMetric>): Trac
     totalHeaderBytes: t.totalHeaderBytes,
     totalPackets: t.totalPackets,
     packetsLost: t.direction === 'inbound' ? t.packetsLost : null,
+    packetsRetransmitted: t.direction === 'inbound' && t.sawRetransmittedCounter ? t.retransmittedPackets : null,
     freezeCount: t.freezeCount,
     freezeDurationMs: t.freezeDurationMs,
     qualityLimitationShare: shares(t.qualityLimitationDurations),

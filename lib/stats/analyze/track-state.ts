@@ -7,6 +7,7 @@
  */
 
 import type { StatsReport } from '../model';
+import { lossPct as lossPctOf } from './loss';
 import { estimateMos } from './mos';
 import { SeriesBuilder } from './series';
 import { GAP_MS } from './thresholds';
@@ -63,7 +64,9 @@ const SAMPLES_RECEIVED = 9;
 const JB_DELAY = 10;
 const JB_EMITTED = 11;
 const SILENT_CONCEALED = 12;
-const SLOTS = 13;
+/** Inbound `retransmittedPacketsReceived` (RTX), a subset of `packetsReceived`; only when RTX is negotiated. */
+const RETRANSMITTED = 13;
+const SLOTS = 14;
 
 /** A remote-inbound/outbound report older than this is stale (the far end stopped sending RTCP). */
 const RTCP_STALE_MS = 2 * GAP_MS;
@@ -98,6 +101,13 @@ export class TrackState {
   totalHeaderBytes = 0;
   totalPackets = 0;
   packetsLost = 0;
+  /**
+   * Inbound: retransmitted packets received (RTX), Δ `retransmittedPacketsReceived` summed over the intervals
+   * `totalPackets` sums where both samples report it: a part of `totalPackets`.
+   */
+  retransmittedPackets = 0;
+  /** Inbound: some sample reported `retransmittedPacketsReceived` (RTX negotiated). */
+  sawRetransmittedCounter = false;
   freezeCount = 0;
   freezeDurationMs = 0;
   qualityLimitation: Band[] = [];
@@ -141,6 +151,7 @@ export class TrackState {
     this.readCounters(report, aux, t, inbound);
     if (this.cur[BYTES] > 0) this.sawPayload = true;
     if (!Number.isNaN(this.cur[BYTES])) this.sawByteCounter = true;
+    if (!Number.isNaN(this.cur[RETRANSMITTED])) this.sawRetransmittedCounter = true;
     this.updateIdentity(report, aux, reports);
 
     const s = this.series;
@@ -198,8 +209,11 @@ export class TrackState {
             s.set('bitrateWithHeaders', 8 * (dB + dH) * perSecond);
           }
         }
+        // Inbound only: outbound streams never read the slot, so their delta is null.
+        const dR = this.delta(RETRANSMITTED);
         if (dP !== null) {
           this.totalPackets += dP;
+          if (dR !== null) this.retransmittedPackets += dR;
           s.set('packetsPerSecond', dP * perSecond);
         }
         if (inbound) {
@@ -208,7 +222,9 @@ export class TrackState {
           const dL = Number.isFinite(rawLost) ? Math.max(0, rawLost) : null;
           if (dL !== null && dP !== null) {
             this.packetsLost += dL;
-            if (dL + dP > 0) lossPct = (100 * dL) / (dL + dP);
+            // Retransmissions (NACK recoveries, RTX probing padding) are part of packetsReceived: counted as
+            // received they read the loss low. Taken out when both samples carry the counter (see loss.ts).
+            lossPct = lossPctOf(dL, dP, dR);
           }
           const dDelay = this.delta(JB_DELAY);
           const dEmitted = this.delta(JB_EMITTED);
@@ -281,6 +297,7 @@ export class TrackState {
       c[HEADER_BYTES] = num(report.headerBytesReceived);
       c[PACKETS] = num(report.packetsReceived);
       c[LOST] = num(report.packetsLost);
+      c[RETRANSMITTED] = num(report.retransmittedPacketsReceived);
       if (this.kind === 'video') {
         c[FRAMES] = either(report.framesDecoded, aux?.framesDecoded);
         c[FREEZES] = either(report.freezeCount, aux?.freezeCount);

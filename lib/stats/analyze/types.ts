@@ -31,7 +31,10 @@ export interface Series<M extends string = string> {
  * - bitrate: RTP payload bits/s, 8·Δbytes/Δt (webrtc-internals `[bytesSent_in_bits/s]`).
  * - bitrateWithHeaders: payload + RTP header bits/s.
  * - packetsPerSecond: Δpackets/Δt.
- * - packetLossPct: receiver: 100·Δlost/(Δlost+Δreceived); sender: 100·remote-inbound `fractionLost`.
+ * - packetLossPct: receiver: 100·Δlost/(Δlost+Δreceived−Δretransmitted) (`packetsLost`, `packetsReceived`,
+ *   `retransmittedPacketsReceived`: RTX retransmissions and probing padding are part of packetsReceived; without
+ *   that counter on both samples, 100·Δlost/(Δlost+Δreceived); see `loss.ts`); sender: 100·remote-inbound
+ *   `fractionLost`.
  * - jitterMs: inbound `jitter`; for outbound the far end's view (remote-inbound `jitter`).
  * - rttMs: RTCP round-trip time (remote-inbound / remote-outbound `roundTripTime`), else the selected candidate
  *   pair's `currentRoundTripTime`.
@@ -101,9 +104,20 @@ export interface TrackSummary {
   /** Payload bytes carried, summed over deltas so counter resets don't lose or double anything. */
   totalBytes: number;
   totalHeaderBytes: number;
+  /**
+   * Packets received (`packetsReceived`) or sent (`packetsSent`), Δ summed. Receiver: retransmissions included
+   * (see `packetsRetransmitted`).
+   */
   totalPackets: number;
   /** Receiver: packets lost (Δ summed, negatives clamped). Sender: null (the far end counts them). */
   packetsLost: number | null;
+  /**
+   * Receiver: retransmitted packets received (Δ `retransmittedPacketsReceived`: RTX NACK recoveries and probing
+   * padding), the part of `totalPackets` that is no original media; the track's loss is
+   * `lossPct(packetsLost, totalPackets, packetsRetransmitted)` (loss.ts). Null when the stream never reported the
+   * counter (no RTX negotiated, or a browser without it), and for senders.
+   */
+  packetsRetransmitted: number | null;
   freezeCount: number;
   freezeDurationMs: number;
   /** Share of the sending time spent limited per reason (0..1), from `qualityLimitationDurations`. */
