@@ -59,8 +59,10 @@ function instrument(): void {
     return done;
   };
   const create = DumpWriter.create.bind(DumpWriter);
-  DumpWriter.create = async (path: string, headerLines: string[]) => {
-    const writer = await create(path, headerLines);
+  // Every argument passed on: the third (onChunk) feeds the live analysis.
+  DumpWriter.create = async (...args: Parameters<typeof DumpWriter.create>) => {
+    const headerLines = args[1];
+    const writer = await create(...args);
     let url: string | undefined;
     try {
       url = JSON.parse(headerLines[1] ?? '{}').url;

@@ -30,14 +30,12 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createGzip } from 'node:zlib';
-import pg from 'pg';
 import WebSocket from 'ws';
-import { startEmbeddedPostgres } from '../../lib/server/db/embedded';
 import { generateAuthToken } from '../../lib/shared/auth-token';
 import { HAVE_FIXTURES, RTCSTATS_FIXTURES, readRtcstatsFixture, SKIP_FIXTURES_MESSAGE } from '../../test/helpers/fixtures';
 import { type ChildMessage, type ChildResults, CONN_PARAM, nowMs, type ParentMessage } from './ingest-protocol';
-import { canConnect, withDatabase } from './bench-database';
-import { formatCount as fmt } from './report';
+import { benchAdminDatabase, createBenchDatabase } from './bench-database';
+import { formatCount as fmt, quantile } from './report';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SECRET = 'fixture-secret-0123456789abcdef0123456789abcdef';
@@ -83,32 +81,14 @@ async function cleanupAll(): Promise<void> {
 
 // -------------------------------------------------------------------------------------------------------------
 // Database: as ingest.ts picks it (DATABASE_URL's server, else system PostgreSQL on 127.0.0.1:5432, else an
-// embedded one in a temp dir), one fresh database per run, dropped afterwards.
+// embedded one in a temp dir), one fresh database per run, dropped afterwards (bench-database.ts).
 
-async function adminUrl(): Promise<{ url: string; describe: string }> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, describe: "DATABASE_URL's server" };
-  const system = 'postgresql://postgres@127.0.0.1:5432/postgres';
-  if (await canConnect(system)) return { url: system, describe: 'system PostgreSQL 127.0.0.1:5432' };
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'callscope-abuse-pg-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const embedded = await startEmbeddedPostgres(dir, 'callscope_bench');
-  cleanups.push(() => embedded.stop());
-  return { url: withDatabase(embedded.url, 'postgres'), describe: 'embedded PostgreSQL (temp dir)' };
-}
+const adminUrl = () => benchAdminDatabase((cleanup) => cleanups.push(cleanup));
 
 async function freshDatabase(admin: string, name: string): Promise<string> {
-  const run = async (sql: string) => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await run(`CREATE DATABASE ${name}`);
-  cleanups.push(() => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  return withDatabase(admin, name);
+  const database = await createBenchDatabase(admin, name);
+  cleanups.push(database.drop);
+  return database.url;
 }
 
 // -------------------------------------------------------------------------------------------------------------
@@ -453,11 +433,6 @@ interface RunResult {
   loadMs: number;
   clientCpuMs: number;
   outcomes?: Outcomes;
-}
-
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
 async function runOnce(

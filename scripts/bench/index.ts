@@ -1,7 +1,13 @@
 import { spawnSync } from 'node:child_process';
 
 /** `npm run bench`: every benchmark in turn (each prints its own ratios against its in-run baseline). */
-const benches = ['scripts/bench/process.ts', 'scripts/bench/ingest.ts', 'scripts/bench/pages.ts', 'scripts/bench/abuse.ts'];
+const benches = [
+  'scripts/bench/process.ts',
+  'scripts/bench/ingest.ts',
+  'scripts/bench/pages.ts',
+  'scripts/bench/abuse.ts',
+  'scripts/bench/scale.ts',
+];
 let failed = false;
 for (const file of benches) {
   console.log(`\n=== ${file}`);

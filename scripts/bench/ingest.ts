@@ -50,7 +50,7 @@ import {
   type ParentMessage,
 } from './ingest-protocol';
 import { canConnect, withDatabase } from './bench-database';
-import { formatCount as fmt, median } from './report';
+import { formatCount as fmt, median, quantile } from './report';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const FIXTURE_SECRET = 'fixture-secret-0123456789abcdef0123456789abcdef';
@@ -299,7 +299,7 @@ function loadWorkload(): Workload {
   };
 }
 
-interface ClientRun {
+export interface ClientRun {
   conn: string;
   frames: string[];
   bytes: number;
@@ -308,7 +308,7 @@ interface ClientRun {
   closeCode: number;
 }
 
-interface PreparedClient {
+export interface PreparedClient {
   conn: string;
   url: string;
   headers: Record<string, string>;
@@ -345,7 +345,7 @@ async function prepareClients(
   );
 }
 
-function openSocket(client: PreparedClient): Promise<WebSocket> {
+export function openSocket(client: PreparedClient): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(client.url, 'rtcstats#5.0', { headers: client.headers, perMessageDeflate: false });
     ws.once('open', () => resolve(ws));
@@ -353,7 +353,7 @@ function openSocket(client: PreparedClient): Promise<WebSocket> {
   });
 }
 
-async function replay(ws: WebSocket, client: PreparedClient): Promise<ClientRun> {
+export async function replay(ws: WebSocket, client: PreparedClient): Promise<ClientRun> {
   const { frames } = client;
   const sendTimes = new Float64Array(frames.length);
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
@@ -397,7 +397,7 @@ interface RunResult {
 }
 
 /** Busy and total CPU time of the whole machine so far (Linux /proc/stat, ms), to show other load. */
-async function machineCpu(): Promise<{ busy: number; total: number } | undefined> {
+export async function machineCpu(): Promise<{ busy: number; total: number } | undefined> {
   try {
     const [cpu] = (await readFile('/proc/stat', 'utf8')).split('\n');
     const ticks = cpu.trim().split(/\s+/).slice(1).map(Number);
@@ -407,11 +407,6 @@ async function machineCpu(): Promise<{ busy: number; total: number } | undefined
   } catch {
     return undefined;
   }
-}
-
-function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
 function analyse(kind: Kind, t0: number, clients: ClientRun[], server: ChildResults): Omit<RunResult, 'clientCpuMs'> {
@@ -629,32 +624,35 @@ const timeout = (seconds: number) =>
     timer.unref();
   });
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`\n${signal}: cleaning up`);
-    cleanupAll().finally(() => process.exit(130));
-  });
-}
-
-const timeoutS = (() => {
-  try {
-    return parseArgs(process.argv.slice(2)).timeoutS;
-  } catch {
-    return 600;
+// Only as a script: scale.ts imports the client helpers above without running this benchmark.
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === import.meta.filename) {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`\n${signal}: cleaning up`);
+      cleanupAll().finally(() => process.exit(130));
+    });
   }
-})();
-Promise.race([main(), timeout(timeoutS)])
-  .then(
-    (code) => code,
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      return 1;
-    },
-  )
-  .then(async (code) => {
-    await cleanupAll();
-    process.exit(code);
-  });
+
+  const timeoutS = (() => {
+    try {
+      return parseArgs(process.argv.slice(2)).timeoutS;
+    } catch {
+      return 600;
+    }
+  })();
+  Promise.race([main(), timeout(timeoutS)])
+    .then(
+      (code) => code,
+      (err: unknown) => {
+        console.error(err instanceof Error ? err.message : err);
+        return 1;
+      },
+    )
+    .then(async (code) => {
+      await cleanupAll();
+      process.exit(code);
+    });
+}

@@ -57,7 +57,7 @@ export interface SessionHour {
   lines: number;
 }
 
-function isStatsFrame(frame: unknown[]): boolean {
+export function isStatsFrame(frame: unknown[]): boolean {
   return frame[0] === 'g' || frame[0] === 1;
 }
 
@@ -201,7 +201,7 @@ function run(mode: Mode, buffer: Buffer): number {
 type GcFunction = (options?: { type: 'minor' | 'major' }) => void;
 
 /** `gc()` without requiring `--expose-gc` on the command line. */
-function gcFunction(): GcFunction {
+export function gcFunction(): GcFunction {
   v8.setFlagsFromString('--expose-gc');
   return vm.runInNewContext('gc') as GcFunction;
 }
