@@ -97,6 +97,8 @@ export interface PacedResult {
   /** Send time of each frame (nowMs, taken just before ws.send). */
   sendTimes: Float64Array;
   sent: number;
+  /** How many of the frames are set-up frames (sent at once when the socket opened). */
+  setupFrames: number;
   /** Open requested → socket open (ms; NaN if it never opened). */
   connectMs: number;
   /** When the client called close(1000) (Date.now; NaN if it never opened). */
@@ -117,6 +119,7 @@ export async function pacedClient(spec: ClientSpec, seconds: number, openAt: num
     conn: spec.conn,
     sendTimes: new Float64Array(planned),
     sent: 0,
+    setupFrames: fixture.setup.length,
     connectMs: Number.NaN,
     closeAt: Number.NaN,
     closeCode: 0,
