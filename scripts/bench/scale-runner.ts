@@ -125,6 +125,7 @@ export async function startChild(
   );
   await log.close();
   children.add(proc);
+  proc.on('error', () => {});
   const inbox: ChildMessage[] = [];
   let wake: (() => void) | undefined;
   proc.on('message', (m: ChildMessage) => {
@@ -177,11 +178,27 @@ export async function startChild(
     port: ready.port,
     idleRss: ready.idleRss,
     logFile,
-    send: (m) => proc.send(m),
+    // A child that died is reported by `next` (with its log's tail); the send itself must not throw.
+    send: (m) => {
+      if (proc.connected) proc.send(m, () => {});
+    },
     next,
     exited,
     kill,
   };
+}
+
+/** The open-file limit a child gets (bash's soft limit after trying CHILD_NOFILE; the hard limit caps it). */
+export function childFileLimit(): number {
+  try {
+    return Number(
+      execFileSync('bash', ['-c', `ulimit -n ${CHILD_NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; ulimit -n`], {
+        encoding: 'utf8',
+      }).trim(),
+    );
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** A free TCP port on 127.0.0.1 (for a child's metrics server). */

@@ -60,6 +60,7 @@ import {
 import { type HourResults, hourRatios } from './scale-hour';
 import {
   buildServer,
+  childFileLimit,
   type Child,
   cleanupAll,
   countLogLines,
@@ -85,6 +86,8 @@ const PARTS = ['scale', 'saturation', 'nodes', 'hour'] as const;
 type Part = (typeof PARTS)[number];
 const HOUR = { rounds: 5, fixedRounds: 1 };
 const METRICS_EVERY_MS = 2000;
+/** Open files a server has besides its clients' (database pool, log, metrics server, modules...). */
+const FILES_BESIDES_CLIENTS = 200;
 const TARGETS = {
   p99DiskMs: 250,
   p99DurableMs: 1000,
@@ -909,12 +912,17 @@ const topMessages = (logs: LogCounts, n = 6) =>
     .slice(0, n)
     .map(([k, v]) => `${fmt(v)}× ${k}`);
 
-function reportScale(
-  rows: { cs: ScaleCallscope; bare: LoadFigures }[],
-  seconds: number,
-  settleS: number,
-  setup: string,
-): void {
+interface ScaleRow {
+  clients: number;
+  cs?: ScaleCallscope;
+  bare?: LoadFigures;
+  csError?: string;
+  bareError?: string;
+  /** Why no server can hold this many clients on this machine. */
+  limit?: string;
+}
+
+function reportScale(rows: ScaleRow[], seconds: number, settleS: number, setup: string): void {
   console.log(
     `\n## 1. Scale: N clients × 1 getStats frame/s × ${seconds} s (every frame measured, each client's ${setup} set-up frames included)\n`,
   );
@@ -922,11 +930,15 @@ function reportScale(
     '| clients | server | connected | frames sent / on disk | frame-to-disk p50 / p99 / max | frame-to-durable p50 / p99 / max | paced frames only: to disk, to durable p50 / p99 | connect p50 / p99 / max | RSS idle / peak | CPU during load | CPU / frame | client CPU | machine busy | listen overflows |',
   );
   console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const { cs, bare } of rows) {
-    for (const [name, r] of [
-      ['Callscope', cs],
-      ['bare ws', bare],
+  for (const { clients, cs, bare, csError, bareError } of rows) {
+    for (const [name, r, error] of [
+      ['Callscope', cs, csError],
+      ['bare ws', bare, bareError],
     ] as const) {
+      if (!r) {
+        console.log(`| ${fmt(clients)} | ${name} | ${error ?? 'failed'} |`);
+        continue;
+      }
       const durable = r.durable
         ? `${ms(r.durable.p50)} / ${ms(r.durable.p99)} / ${ms(r.durable.max)}`
         : 'n/a (no fsync)';
@@ -946,6 +958,7 @@ function reportScale(
   );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { cs } of rows) {
+    if (!cs) continue;
     console.log(
       `| ${fmt(cs.clients)} | ${sec(cs.lag.maxS)} / ${sec(cs.lag.p99S)} (${cs.lag.samples}${cs.lag.failures ? `, ${cs.lag.failures} failed` : ''}) | ` +
         `${mb(cs.backlogMaxBytes)} | ${fmt(cs.detachedTotal)}${cs.detached.length ? ` (${cs.detached.join(', ')})` : ''} | ` +
@@ -954,7 +967,9 @@ function reportScale(
         `${fmt(cs.logs.errors)} / ${fmt(cs.logs.warns)} | ${ms(cs.eventLoopP99MaxS * 1000)} | ${fmt(cs.poolWaitingMax)} | ${fmt(cs.queueDepthMax)} |`,
     );
   }
+  for (const { limit, clients } of rows) if (limit) console.log(`\n  ${fmt(clients)} clients: ${limit}.`);
   for (const { cs } of rows) {
+    if (!cs) continue;
     const top = topMessages(cs.logs);
     if (top.length) console.log(`\n  ${fmt(cs.clients)} clients, server log: ${top.join('; ')}`);
   }
@@ -1046,12 +1061,8 @@ function reportHour(h: HourResults): void {
 
 type Verdict = [string, string, boolean | undefined];
 
-function verdicts(
-  scale: { cs: ScaleCallscope; bare: LoadFigures }[],
-  sat: Saturation | undefined,
-  hour: HourResults | undefined,
-): Verdict[] {
-  const at = (n: number) => scale.find((r) => r.cs.clients === n)?.cs;
+function verdicts(scale: ScaleRow[], sat: Saturation | undefined, hour: HourResults | undefined): Verdict[] {
+  const at = (n: number) => scale.find((r) => r.clients === n)?.cs;
   const s5 = at(5000);
   const s10 = at(10000);
   const v: Verdict[] = [];
@@ -1146,40 +1157,72 @@ async function main(): Promise<number> {
         .map((l) => l.toFixed(2))
         .join(' ')}${others.length ? `, also running: ${others.join(', ')}` : ''}; ` +
       `Node ${process.version}; database: ${admin.describe}; Callscope: ${entry ? 'built server (esbuild bundle of server.ts, as npm run build:server)' : 'sources through tsx'}, ` +
-      `ingest only, NODE_ENV=production, log level ${process.env.CALLSCOPE_LOG_LEVEL ?? 'info'}`,
+      `ingest only, NODE_ENV=production, log level ${process.env.CALLSCOPE_LOG_LEVEL ?? 'info'}; ` +
+      `open files per server process: ${fmt(childFileLimit())}`,
   );
 
-  const scale: { cs: ScaleCallscope; bare: LoadFigures }[] = [];
+  const scale: ScaleRow[] = [];
   let sat: Saturation | undefined;
   let hour: HourResults | undefined;
   const nodes: NodesRun[] = [];
   if (opts.only.has('scale')) {
+    const fileLimit = childFileLimit();
     for (const clients of opts.clients) {
+      const row: ScaleRow = { clients };
+      // A server holds a socket and an open dump (bare: its output file) per client, plus some.
+      const fits = !(fileLimit < 2 * clients + FILES_BESIDES_CLIENTS);
+      if (!fits) {
+        row.limit =
+          `a server needs ~${fmt(2 * clients + FILES_BESIDES_CLIENTS)} open files for ${fmt(clients)} clients ` +
+          `(a socket and a dump each); this machine lets a process have ${fmt(fileLimit)} (hard limit, cannot be raised here)`;
+        note(`scale ${fmt(clients)}: ${row.limit}`);
+      }
       note(`scale ${fmt(clients)}: Callscope`);
-      const cs = await scaleCallscope(bench, clients);
-      note(`scale ${fmt(clients)}: bare`);
-      const bare = await scaleBare(bench, clients);
-      scale.push({ cs, bare });
+      row.cs = await scaleCallscope(bench, clients).catch((err) => {
+        row.csError = err instanceof Error ? err.message.split('\n').slice(0, 3).join(' ') : String(err);
+        return undefined;
+      });
+      if (fits) {
+        note(`scale ${fmt(clients)}: bare`);
+        row.bare = await scaleBare(bench, clients).catch((err) => {
+          row.bareError = err instanceof Error ? err.message.split('\n').slice(0, 3).join(' ') : String(err);
+          return undefined;
+        });
+      } else {
+        row.bareError = 'not run: the bare server would run out of open files (EMFILE) before all clients connect';
+      }
+      scale.push(row);
     }
     reportScale(scale, opts.seconds, opts.settleS, [...new Set(bench.fixtures.map((f) => f.setup.length))].join('/'));
   }
-  if (opts.only.has('saturation')) {
+  const failedParts: string[] = [];
+  /** A part that throws is reported and the others still run (the exit code is then 1). */
+  const part = async (name: Part, run: () => Promise<void>) => {
+    if (!opts.only.has(name)) return;
+    try {
+      await run();
+    } catch (err) {
+      failedParts.push(name);
+      console.log(`\n${name} could not run: ${err instanceof Error ? (err.stack ?? err.message) : err}`);
+    }
+  };
+  await part('saturation', async () => {
     note('saturation: Callscope');
     sat = await saturation(bench);
     reportSaturation(sat, opts.saturation);
-  }
-  if (opts.only.has('nodes')) {
+  });
+  await part('nodes', async () => {
     for (const count of [1, 2]) {
       note(`nodes: ${count}`);
       nodes.push(await nodesRun(bench, count));
     }
     reportNodes(nodes, opts.nodes, opts.settleS);
-  }
-  if (opts.only.has('hour')) {
+  });
+  await part('hour', async () => {
     note('hour');
     hour = await hourPart();
     reportHour(hour);
-  }
+  });
 
   console.log('\n## Targets\n');
   console.log('| target | reached | |');
@@ -1188,7 +1231,8 @@ async function main(): Promise<number> {
     console.log(`| ${target} | ${reached} | ${met === undefined ? 'not run' : met ? 'met' : '**not met**'} |`);
   }
   console.log(`\nbench:scale took ${fmt((Date.now() - started) / 1000)} s`);
-  return 0;
+  if (failedParts.length) console.log(`could not run: ${failedParts.join(', ')}`);
+  return failedParts.length ? 1 : 0;
 }
 
 let stopping = false;
