@@ -31,6 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createGzip } from 'node:zlib';
 import WebSocket from 'ws';
+import { childInbox, runBench } from './bench-process';
 import { generateAuthToken } from '../../lib/shared/auth-token';
 import { HAVE_FIXTURES, RTCSTATS_FIXTURES, readRtcstatsFixture, SKIP_FIXTURES_MESSAGE } from '../../test/helpers/fixtures';
 import { type ChildMessage, type ChildResults, CONN_PARAM, nowMs, type ParentMessage } from './ingest-protocol';
@@ -110,26 +111,7 @@ async function startChild(env: NodeJS.ProcessEnv, logFile: string): Promise<Chil
   });
   await log.close();
   children.add(proc);
-  const inbox: ChildMessage[] = [];
-  proc.on('message', (m: ChildMessage) => inbox.push(m));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const next = async (type: ChildMessage['type'], timeoutMs: number): Promise<ChildMessage> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = inbox.findIndex((m) => m.type === type || m.type === 'error');
-      if (i >= 0) {
-        const [m] = inbox.splice(i, 1);
-        if (m.type === 'error') throw new Error(`server: ${m.message}`);
-        return m;
-      }
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        const tail = (await readFile(logFile, 'utf8').catch(() => '')).slice(-2000);
-        throw new Error(`server exited (${proc.exitCode ?? proc.signalCode}) before "${type}"\n${tail}`);
-      }
-      if (Date.now() > deadline) throw new Error(`server: no "${type}" within ${timeoutMs} ms`);
-      await sleep(100);
-    }
-  };
+  const { next, exited } = childInbox(proc, 'server', logFile);
   const ready = await next('ready', 180_000);
   if (ready.type !== 'ready') throw new Error('unexpected message');
   return { port: ready.port, send: (m) => proc.send(m), next, exited };
@@ -620,24 +602,4 @@ const timeoutS = (() => {
     return 600;
   }
 })();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: cleaning up`);
-    cleanupAll().finally(() => process.exit(130));
-  });
-}
-Promise.race([
-  main(),
-  new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`bench:abuse timed out after ${timeoutS} s`)), timeoutS * 1000).unref()),
-])
-  .then(
-    (code) => code,
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      return 1;
-    },
-  )
-  .then(async (code) => {
-    await cleanupAll();
-    process.exit(code);
-  });
+runBench('bench:abuse', main, timeoutS, cleanupAll);

@@ -38,6 +38,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import WebSocket from 'ws';
+import { childInbox, runBench } from './bench-process';
 import { startEmbeddedPostgres } from '../../lib/server/db/embedded';
 import { generateAuthToken } from '../../lib/shared/auth-token';
 import { HAVE_FIXTURES, RTCSTATS_FIXTURES, readRtcstatsFixture, SKIP_FIXTURES_MESSAGE } from '../../test/helpers/fixtures';
@@ -225,44 +226,7 @@ async function startChild(
   });
   await log.close();
   children.add(proc);
-  const inbox: ChildMessage[] = [];
-  let waiter: (() => void) | undefined;
-  proc.on('message', (m: ChildMessage) => {
-    inbox.push(m);
-    waiter?.();
-  });
-  const exited = new Promise<void>((resolve) => {
-    proc.once('exit', () => {
-      children.delete(proc);
-      waiter?.();
-      resolve();
-    });
-  });
-  const next = async (type: ChildMessage['type'], timeoutMs: number): Promise<ChildMessage> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = inbox.findIndex((m) => m.type === type || m.type === 'error');
-      if (i >= 0) {
-        const [m] = inbox.splice(i, 1);
-        if (m.type === 'error') throw new Error(`${kind} server: ${m.message}`);
-        return m;
-      }
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        const tail = (await readFile(logFile, 'utf8').catch(() => '')).slice(-2000);
-        throw new Error(`${kind} server exited (${proc.exitCode ?? proc.signalCode}) before "${type}"\n${tail}`);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${kind} server: no "${type}" within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 1000));
-        waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      waiter = undefined;
-    }
-  };
+  const { next, exited } = childInbox(proc, `${kind} server`, logFile, () => children.delete(proc));
   const ready = await next('ready', READY_TIMEOUT_MS);
   if (ready.type !== 'ready') throw new Error('unexpected message');
   return {
@@ -618,24 +582,8 @@ async function main(): Promise<number> {
   return 0;
 }
 
-const timeout = (seconds: number) =>
-  new Promise<never>((_, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bench:ingest timed out after ${seconds} s`)), seconds * 1000);
-    timer.unref();
-  });
-
 // Only as a script: scale.ts imports the client helpers above without running this benchmark.
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === import.meta.filename) {
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      console.error(`\n${signal}: cleaning up`);
-      cleanupAll().finally(() => process.exit(130));
-    });
-  }
-
   const timeoutS = (() => {
     try {
       return parseArgs(process.argv.slice(2)).timeoutS;
@@ -643,16 +591,5 @@ if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === import.me
       return 600;
     }
   })();
-  Promise.race([main(), timeout(timeoutS)])
-    .then(
-      (code) => code,
-      (err: unknown) => {
-        console.error(err instanceof Error ? err.message : err);
-        return 1;
-      },
-    )
-    .then(async (code) => {
-      await cleanupAll();
-      process.exit(code);
-    });
+  runBench('bench:ingest', main, timeoutS, cleanupAll);
 }

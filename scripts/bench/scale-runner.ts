@@ -10,6 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { childInbox } from './bench-process';
 import type { ChildMessage, ParentMessage } from './ingest-protocol';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -126,44 +127,7 @@ export async function startChild(
   await log.close();
   children.add(proc);
   proc.on('error', () => {});
-  const inbox: ChildMessage[] = [];
-  let wake: (() => void) | undefined;
-  proc.on('message', (m: ChildMessage) => {
-    inbox.push(m);
-    wake?.();
-  });
-  const exited = new Promise<void>((resolve) => {
-    proc.once('exit', () => {
-      children.delete(proc);
-      wake?.();
-      resolve();
-    });
-  });
-  const next = async (type: ChildMessage['type'], timeoutMs: number): Promise<ChildMessage> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = inbox.findIndex((m) => m.type === type || m.type === 'error');
-      if (i >= 0) {
-        const [m] = inbox.splice(i, 1);
-        if (m.type === 'error') throw new Error(`${script}: ${m.message}`);
-        return m;
-      }
-      if (proc.exitCode !== null || proc.signalCode !== null) {
-        const tail = (await readFile(logFile, 'utf8').catch(() => '')).slice(-3000);
-        throw new Error(`${script} exited (${proc.exitCode ?? proc.signalCode}) before "${type}"\n${tail}`);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${script}: no "${type}" within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 1000));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
-  };
+  const { next, exited } = childInbox(proc, script, logFile, () => children.delete(proc));
   const kill = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     await exited;

@@ -45,6 +45,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE } from '../../test/helpers/fixtures';
 import { benchAdminDatabase, createBenchDatabase, runSql } from './bench-database';
+import { runBench } from './bench-process';
 import { type ClientRun, machineCpu } from './ingest';
 import type { ChildResults } from './ingest-protocol';
 import { formatCount as fmt, median, quantile } from './report';
@@ -1235,15 +1236,6 @@ async function main(): Promise<number> {
   return failedParts.length ? 1 : 0;
 }
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.error(`\n${signal}: cleaning up`);
-    cleanupAll().finally(() => process.exit(130));
-  });
-}
 const timeoutS = (() => {
   try {
     return parseArgs(process.argv.slice(2)).timeoutS;
@@ -1251,20 +1243,4 @@ const timeoutS = (() => {
     return 1500;
   }
 })();
-Promise.race([
-  main(),
-  new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`bench:scale timed out after ${timeoutS} s`)), timeoutS * 1000).unref(),
-  ),
-])
-  .then(
-    (code) => code,
-    (err: unknown) => {
-      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-      return 1;
-    },
-  )
-  .then(async (code) => {
-    await cleanupAll();
-    process.exit(code);
-  });
+runBench('bench:scale', main, timeoutS, cleanupAll);
