@@ -46,11 +46,17 @@ export function DataState({
     );
   }
   if (error) {
+    // A 404 cannot be retried: what helps is a search (it was deleted, or the id is not quite right).
+    const notFound = error instanceof ApiClientError && error.status === 404;
     return (
       <div className="state state-error" role="alert" data-testid={testId} data-state="error">
         <strong>{errorTitle(error)}</strong>
         <span>{errorMessage(error)}</span>
-        {onRetry ? (
+        {notFound ? (
+          <a className="btn btn-small" href="/" data-testid="not-found-search-link">
+            Search
+          </a>
+        ) : onRetry ? (
           <button type="button" className="btn btn-small" onClick={onRetry}>
             Try again
           </button>

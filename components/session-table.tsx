@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { CopyId } from '@/components/copy-field';
 import { DataTable } from '@/components/data-table';
 import { useTimeFormat } from '@/components/display-zone-provider';
 import { IssueBadge, LiveBadge, QualityBadge } from '@/components/ui/badges';
@@ -65,9 +66,9 @@ function SessionRow({
       {showUser ? (
         <td>
           {s.user ? (
-            <Link href={`/users/${encodeURIComponent(s.user)}`} title={s.user}>
-              {s.user}
-            </Link>
+            <CopyId value={s.user} label="User id" truncate>
+              <Link href={`/users/${encodeURIComponent(s.user)}`}>{s.user}</Link>
+            </CopyId>
           ) : (
             <span className="muted">—</span>
           )}
@@ -76,13 +77,11 @@ function SessionRow({
       {showConference ? (
         <td>
           {s.conference ? (
-            <Link
-              href={`/conferences/${encodeURIComponent(s.conference)}`}
-              title={s.conference}
-              data-testid="conference-link"
-            >
-              {s.conference}
-            </Link>
+            <CopyId value={s.conference} label="Conference id" truncate>
+              <Link href={`/conferences/${encodeURIComponent(s.conference)}`} data-testid="conference-link">
+                {s.conference}
+              </Link>
+            </CopyId>
           ) : (
             <span className="muted">—</span>
           )}

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type APIRequestContext, expect, type Locator, type Page } from '@playwright/test';
+import WebSocket from 'ws';
 import { PLOT_WIDTH, pathPoints } from '../lib/client/chart-geometry';
 import { generateAuthToken } from '../lib/shared/auth-token';
 import { E2E_JWT_SECRET, STAFF, type StaffRole } from './staff';
@@ -36,6 +37,30 @@ export async function uploadSampleCall(baseURL: string): Promise<void> {
     const res = await fetch(`${baseURL}/api/v1/upload?rtcstats-token=${encodeURIComponent(token)}`, { method: 'POST', body });
     if (res.status !== 201) throw new Error(`upload of ${p.file} failed: ${res.status} ${await res.text()}`);
   }
+}
+
+/** Replays a recorded rtcstats-js dump over a real WebSocket (a fresh token, its User-Agent and Origin), closing with 1000. */
+export async function replay(
+  baseURL: string,
+  file: string,
+  identity: { user: string; session: string; conference: string },
+): Promise<void> {
+  const lines = readFileSync(path.join(FIXTURES_DIR, file), 'utf8').split('\n');
+  const meta = JSON.parse(lines[1]);
+  const frames = lines.slice(2).filter((l) => l && !l.startsWith('["close"'));
+  const token = await generateAuthToken(identity, E2E_JWT_SECRET, 600);
+  const ws = new WebSocket(`${baseURL.replace(/^http/, 'ws')}/standup?rtcstats-token=${token}`, 'rtcstats#5.0', {
+    headers: { 'User-Agent': meta.userAgent, Origin: meta.origin },
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  for (const f of frames) ws.send(f);
+  await new Promise<void>((resolve) => {
+    ws.once('close', () => resolve());
+    ws.close(1000);
+  });
 }
 
 export async function signIn(page: Page, role: StaffRole): Promise<void> {

@@ -60,6 +60,12 @@ export default async function globalSetup() {
       // The auth tests play clients behind a proxy (X-Forwarded-For) so the sign-in limiter's address buckets of
       // one test never lock out the others.
       CALLSCOPE_TRUST_PROXY: 'true',
+      // e2e/webhooks.spec.ts: its receiver is on 127.0.0.1, and it watches an endpoint get disabled in seconds (more
+      // than 3 failures, retries 0.5 s then 1 s apart). No other spec has webhook endpoints.
+      CALLSCOPE_WEBHOOK_ALLOW_PRIVATE: 'true',
+      CALLSCOPE_WEBHOOK_DISABLE_FAILURES: '3',
+      CALLSCOPE_WEBHOOK_RETRY_BASE_SECONDS: '0.5',
+      CALLSCOPE_WEBHOOK_RETRY_MAX_SECONDS: '1',
       NEXTAUTH_URL: url,
       NEXTAUTH_SECRET: 'e2e-nextauth-secret-0123456789abcdef',
       OIDC_ISSUER: oidc.issuer,

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import WebSocket from 'ws';
 import { generateAuthToken } from '../lib/shared/auth-token';
-import { drawnPoints, FIXTURES_DIR, FIXTURES_SKIP_REASON, HAVE_FIXTURES, screenshot, signIn } from './fixtures';
+import { drawnPoints, FIXTURES_SKIP_REASON, HAVE_FIXTURES, replay, screenshot, signIn } from './fixtures';
 import { E2E_JWT_SECRET } from './staff';
 import { runTwoPartyCall } from './support/jitsi-call';
 
@@ -14,25 +11,6 @@ import { runTwoPartyCall } from './support/jitsi-call';
  */
 const CAP_AT = 1795322357453; // Alice capped her video at 250 kbit/s (fixtures/README.md)
 const BOB_LEFT = 1795322378475;
-
-async function replay(baseURL: string, file: string, identity: { user: string; session: string; conference: string }) {
-  const lines = readFileSync(path.join(FIXTURES_DIR, file), 'utf8').split('\n');
-  const meta = JSON.parse(lines[1]);
-  const frames = lines.slice(2).filter((l) => l && !l.startsWith('["close"'));
-  const token = await generateAuthToken(identity, E2E_JWT_SECRET, 600);
-  const ws = new WebSocket(`${baseURL.replace(/^http/, 'ws')}/standup?rtcstats-token=${token}`, 'rtcstats#5.0', {
-    headers: { 'User-Agent': meta.userAgent, Origin: meta.origin },
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  for (const f of frames) ws.send(f);
-  await new Promise<void>((resolve) => {
-    ws.once('close', () => resolve());
-    ws.close(1000);
-  });
-}
 
 test.describe('standup: replayed fixtures and a live Jitsi-instrumented call', () => {
   test.skip(!HAVE_FIXTURES, FIXTURES_SKIP_REASON);

@@ -133,7 +133,7 @@ describe.skipIf(!HAVE_FIXTURES)('Callscope with S3_BUCKET set', () => {
     expect(closed.code).toBe(1000);
     const row = await eventually(
       async () =>
-        (await sql.query(`SELECT id, dump_id, blob_url FROM "rtcstats-server" WHERE rtcstats_session = $1 AND status = 'ended'`, [session]))
+        (await sql.query(`SELECT id, dump_id, blob_url FROM "rtcstats-server" WHERE rtcstats_session = $1 AND status = 'ended' AND blob_url IS NOT NULL`, [session]))
           .rows[0],
     );
     expect(row.blob_url).toBe(`s3://${BUCKET}/e2e/${row.dump_id}.gz`);

@@ -176,12 +176,14 @@ function sampleValue(f: Field, model: Model, n: number): unknown {
 test('every field of every model can be written and read back through the Prisma client', async () => {
   const created = new Map<string, Record<string, unknown>>();
   // Parents first: a model whose foreign key points at another model's id takes that id.
-  const order = ['RtcstatsSession', 'SigningKey', ...models.map((m) => m.name)].filter((v, i, a) => a.indexOf(v) === i);
+  const order = ['RtcstatsSession', 'SigningKey', 'MonitoringEvent', 'WebhookEndpoint', 'WebhookDelivery', ...models.map((m) => m.name)].filter((v, i, a) => a.indexOf(v) === i);
   const fk: Record<string, Record<string, [string, string]>> = {
     SessionAnalysis: { sessionId: ['RtcstatsSession', 'id'] },
     Track: { sessionId: ['RtcstatsSession', 'id'] },
     DetectedIssue: { sessionId: ['RtcstatsSession', 'id'] },
     SigningKeyUsage: { keyId: ['SigningKey', 'id'] },
+    WebhookDelivery: { endpointId: ['WebhookEndpoint', 'id'], eventId: ['MonitoringEvent', 'id'] },
+    WebhookAttempt: { deliveryId: ['WebhookDelivery', 'id'] },
   };
   for (const name of order) {
     const model = models.find((m) => m.name === name) as Model;

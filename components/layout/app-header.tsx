@@ -10,6 +10,7 @@ import { useStaff } from './staff-context';
 const NAV = [
   { href: '/', label: 'Search', role: 'support' },
   { href: '/live', label: 'Live', role: 'support' },
+  { href: '/connect', label: 'Connect', role: 'engineer' },
   { href: '/settings', label: 'Settings', role: 'admin' },
 ] as const;
 

@@ -42,19 +42,32 @@ export const queryKeys = {
   conferences: {
     all: ['conferences'] as const,
     detail: (name: string) => ['conferences', 'detail', name] as const,
+    /** Its session-monitoring events (the timeline's own and platform callbacks). */
+    events: (name: string) => ['conferences', name, 'events'] as const,
   },
   users: {
     all: ['users'] as const,
     detail: (user: string) => ['users', 'detail', user] as const,
   },
   live: ['live'] as const,
+  /** The connect page: refused ingest attempts, the newest session (is the test client's data arriving?). */
+  ingest: {
+    rejections: ['ingest', 'rejections'] as const,
+    newestSession: ['ingest', 'newest-session'] as const,
+  },
   settings: {
     all: ['settings'] as const,
     signingKeys: ['settings', 'signing-keys'] as const,
     apiKeys: ['settings', 'api-keys'] as const,
     staff: ['settings', 'staff'] as const,
     retention: ['settings', 'retention'] as const,
+    roomPolicies: ['settings', 'room-policies'] as const,
     audit: (filters: { action?: string }) => ['settings', 'audit', filters] as const,
   },
   health: ['health'] as const,
+  webhooks: {
+    all: ['webhooks'] as const,
+    list: ['webhooks', 'list'] as const,
+    deliveries: (id: string) => ['webhooks', id, 'deliveries'] as const,
+  },
 };

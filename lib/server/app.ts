@@ -24,9 +24,13 @@ import { type Env, loadEnv } from '@/lib/server/env';
 import { startIdleSweep } from '@/lib/server/ingest/idle-sweep';
 import { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
 import { PendingWrites } from '@/lib/server/ingest/pending-writes';
+import { RejectedAttempts } from '@/lib/server/ingest/rejected-attempts';
 import { clientAddress } from '@/lib/server/ingest/session-rules';
 import { createIngestWebSocketServer } from '@/lib/server/ingest/ws-ingest';
 import { JobQueue } from '@/lib/server/jobs/job-queue';
+import { Monitoring } from '@/lib/server/monitoring/monitoring';
+import { roomPolicyListener, scheduleRoomPolicyChecks } from '@/lib/server/monitoring/room-policies';
+import { VonageCallbacks } from '@/lib/server/monitoring/vonage-callbacks';
 import { logger } from '@/lib/server/logger';
 import { setQueueDepthSource, timeHttpRequest, watchLiveSessions } from '@/lib/server/metrics';
 import { isMetricsRequest, serveMetrics, startMetricsServer } from '@/lib/server/metrics-endpoint';
@@ -45,6 +49,7 @@ import { scheduleRetentionPurge } from '@/lib/server/retention-purge';
 import { scheduleKeyRingMaintenance, startKeyUsageFlush } from '@/lib/server/signing-keys/grace';
 import { createDatabaseKeyRing } from '@/lib/server/signing-keys/key-ring';
 import { initMasterKey } from '@/lib/server/signing-keys/master-key';
+import { scheduleWebhookDelivery, WebhookDeliveries, webhookConfig } from '@/lib/server/webhooks/delivery-engine';
 
 const ROOT = projectRoot();
 
@@ -106,7 +111,14 @@ async function openDumpStore(env: Env, dataDirectory: string): Promise<DumpStore
   return store;
 }
 
-function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue, liveAnalysis: LiveAnalysis): ServerContext {
+function buildContext(
+  env: Env,
+  store: DumpStore,
+  queue: ProcessingQueue,
+  liveAnalysis: LiveAnalysis,
+  monitoring: Monitoring,
+  jobs: JobQueue,
+): ServerContext {
   const live = new LiveSessionRegistry();
   // The live-session and analysis-lag gauges read it at each scrape.
   watchLiveSessions(live);
@@ -131,7 +143,17 @@ function buildContext(env: Env, store: DumpStore, queue: ProcessingQueue, liveAn
       connectionsPerSecondPerAddress: env.CALLSCOPE_INGEST_CONNECTIONS_PER_SECOND_PER_ADDRESS,
       connectionBurstPerAddress: env.CALLSCOPE_INGEST_CONNECTION_BURST_PER_ADDRESS,
     },
+    rejectedAttempts: new RejectedAttempts(env.CALLSCOPE_INGEST_REJECTIONS_PER_SECOND),
     scheduleProcessing: (id, reason, local) => queue.schedule(id, reason, local),
+    monitoring,
+    vonageCallbacks: new VonageCallbacks({
+      signatureSecret: env.CALLSCOPE_VONAGE_SIGNATURE_SECRET,
+      conferenceFrom: env.CALLSCOPE_VONAGE_CONFERENCE_FROM,
+      monitoring,
+      jobs,
+    }),
+    jobs,
+    webhooks: new WebhookDeliveries(webhookConfig(env, readVersion()), jobs),
     liveAnalysis,
     eventLog: async (dumpId, filter) => eventLogInWorker(await readAll(await store.read(dumpId)), filter),
     dumpInfo: (file) => dumpInfoInWorker(file),
@@ -246,6 +268,11 @@ async function startBackgroundWork(
     await jobs.start();
     await scheduleRetentionPurge(jobs, context.store);
     await scheduleKeyRingMaintenance(jobs, context.keyRing);
+    // Vonage callbacks are stored by a job; room policies' time limits are jobs (a deadline, a sweep every minute).
+    await context.vonageCallbacks.define(jobs);
+    await scheduleRoomPolicyChecks(jobs, context.monitoring);
+    // Outbound webhooks: deliver, wake-up and sweep queues; new events' lines are kicked as they are stored.
+    await scheduleWebhookDelivery(jobs, context.webhooks, context.monitoring);
     await queue.start();
     setQueueDepthSource(() => jobs.depths());
   } catch (err) {
@@ -309,6 +336,7 @@ async function shutdown(parts: {
   // Session-row writes that waited for the database get a last try; a retry after this would reopen the pool.
   await context.pendingWrites.flush();
   context.pendingWrites.stop();
+  await context.rejectedAttempts.close();
   await context.keyRing.close();
   context.store.close?.();
   await next?.close();
@@ -332,7 +360,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   });
   const queue = createProcessingQueue({ store, jobs, hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER });
   const liveAnalysis = createLiveAnalysis(env.CALLSCOPE_LIVE_ANALYSIS_MAX_BACKLOG_MB * 1024 * 1024, storeLiveAnalysis);
-  const context = buildContext(env, store, queue, liveAnalysis);
+  const monitoring = new Monitoring({ projectId: env.CALLSCOPE_PROJECT_ID, baseUrl: env.NEXTAUTH_URL });
+  // Room policies judge every stored event (policyViolation), from the first connection on.
+  monitoring.onStored(roomPolicyListener(monitoring, jobs));
+  const context = buildContext(env, store, queue, liveAnalysis, monitoring, jobs);
   setServerContext(context);
   if (!(await context.keyRing.authRequired())) {
     logger().warn(

@@ -5,9 +5,14 @@ import type { FrameBatchResult } from '@/lib/server/ingest/frame-batch';
 import type { IngestLimits } from '@/lib/server/ingest/ingest-limits';
 import type { LiveSessionRegistry } from '@/lib/server/ingest/live-session';
 import type { PendingWrites } from '@/lib/server/ingest/pending-writes';
+import type { RejectedAttempts } from '@/lib/server/ingest/rejected-attempts';
+import type { JobQueue } from '@/lib/server/jobs/job-queue';
+import type { Monitoring } from '@/lib/server/monitoring/monitoring';
+import type { VonageCallbacks } from '@/lib/server/monitoring/vonage-callbacks';
 import type { LiveAnalysis } from '@/lib/server/processing/live-analysis';
 import type { LocalRun } from '@/lib/server/processing/queue';
 import type { SigningKeyRing } from '@/lib/server/signing-keys/types';
+import type { WebhookDeliveries } from '@/lib/server/webhooks/delivery-engine';
 
 /**
  * The running server's shared parts. server.ts builds it once; route handlers (bundled by Next, same process)
@@ -26,8 +31,18 @@ export interface ServerContext {
   maxUploadBytes: number;
   /** WebSocket ingest limits (CALLSCOPE_INGEST_*). */
   ingestLimits: IngestLimits;
+  /** Refused ingest connection attempts, recorded (bounded) for the connect page. */
+  rejectedAttempts: RejectedAttempts;
   /** Queues a session for processing (at end, and periodically while live); `local`: a run of this node's own. */
   scheduleProcessing(sessionId: bigint, reason: 'ended' | 'live', local?: LocalRun): void;
+  /** The PostgreSQL job queue shared by every node (queues are defined in app.ts's background work). */
+  jobs: Pick<JobQueue, 'send'>;
+  /** Session monitoring: conference events, stored in order, then webhook deliveries and room policies. */
+  monitoring: Monitoring;
+  /** Outbound webhooks: their settings (retries, disable rule, private destinations), kicks, tests, redeliveries. */
+  webhooks: WebhookDeliveries;
+  /** Vonage session-monitoring callbacks in (`POST /api/v1/monitoring/vonage`): checked, then stored by a job. */
+  vonageCallbacks: VonageCallbacks;
   /** The live sessions' incremental analyses (fed by their dump writers). */
   liveAnalysis: LiveAnalysis;
   /** The event log of a stored dump, decoded off the main thread. */

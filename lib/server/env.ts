@@ -29,10 +29,31 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.string().url().optional(),
+  /** Connections this node's Prisma pool opens (the job queue has 4 more of its own). */
+  CALLSCOPE_DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
   CALLSCOPE_DATA_DIR: z.string().default('./data'),
   CALLSCOPE_JWT_SECRET: secretList,
   CALLSCOPE_MASTER_KEY: z.string().optional(),
   CALLSCOPE_HOST_IDENTIFIER: z.string().optional(),
+  /** Session monitoring: the payloads' `projectId`. */
+  CALLSCOPE_PROJECT_ID: z.string().min(1).default('callscope'),
+  // Vonage session-monitoring callbacks in (POST /api/v1/monitoring/vonage): the signature secret of the callback
+  // (unset: unsigned callbacks are accepted), and where a callback's conference comes from (docs/monitoring.md).
+  CALLSCOPE_VONAGE_SIGNATURE_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
+  CALLSCOPE_VONAGE_CONFERENCE_FROM: z
+    .string()
+    .regex(/^(sessionId|data:[A-Za-z0-9_-]{1,64})$/, 'sessionId, or data:<field> (a field of the JSON token data)')
+    .default('sessionId'),
+  // Outbound webhooks (lib/server/webhooks, docs/webhooks.md): retries, the disable rule, private destinations.
+  CALLSCOPE_WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().max(3600).default(5),
+  CALLSCOPE_WEBHOOK_RETRY_MAX_SECONDS: z.coerce.number().positive().max(86_400).default(900),
+  CALLSCOPE_WEBHOOK_RETRY_FOR_HOURS: z.coerce.number().positive().max(720).default(24),
+  CALLSCOPE_WEBHOOK_DISABLE_FAILURES: z.coerce.number().int().min(1).default(50),
+  CALLSCOPE_WEBHOOK_DISABLE_WINDOW_MINUTES: z.coerce.number().positive().max(10_080).default(30),
+  CALLSCOPE_WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   // pg-boss's schema (lib/server/jobs/job-queue.ts): nodes with the same one share their jobs.
   CALLSCOPE_JOB_SCHEMA: z
     .string()
@@ -66,6 +87,8 @@ const envSchema = z.object({
   CALLSCOPE_INGEST_MAX_CONNECTIONS_PER_ADDRESS: ingestLimit({ min: 0, default: 500 }),
   CALLSCOPE_INGEST_CONNECTIONS_PER_SECOND_PER_ADDRESS: ingestLimit({ min: 0, default: 20, fraction: true }),
   CALLSCOPE_INGEST_CONNECTION_BURST_PER_ADDRESS: ingestLimit({ min: 1, default: 200 }),
+  // Refused ingest attempts recorded per second for the connect page (rejected-attempts.ts); 0: none, only counted.
+  CALLSCOPE_INGEST_REJECTIONS_PER_SECOND: z.coerce.number().min(0).max(10_000).default(5),
   // GET /metrics: a bearer token on the main port (unset: 404), and/or a token-free port bound to 127.0.0.1.
   CALLSCOPE_METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
   CALLSCOPE_METRICS_PORT: z.preprocess(

@@ -18,6 +18,7 @@ import type { ServerContext } from '@/lib/server/context';
 import { refreshConferenceResult } from '@/lib/server/data/conference-results';
 import { attachRecoveredDump, beat, findLostNodeDumps, leave, takeOverLostNodes } from '@/lib/server/data/nodes';
 import { logger } from '@/lib/server/logger';
+import { connectionFromRow, disconnectReason } from '@/lib/server/monitoring/monitoring';
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -56,6 +57,14 @@ export async function startNodeLiveness(ctx: ServerContext, timeoutSeconds: numb
       { sessions: taken.length, nodes: [...new Set(taken.map((t) => t.host ?? ''))] },
       'ended the live sessions of lost nodes',
     );
+    // Their connections closed: the network's doing, as far as their conferences can tell.
+    for (const t of taken) {
+      const connection = connectionFromRow(t.row);
+      if (!connection) continue;
+      await ctx.monitoring
+        .connectionClosed(connection, (t.row.sessionEnd ?? new Date()).getTime(), disconnectReason(1006, true))
+        .catch((err) => logger().warn({ sessionId: String(t.id), err: message(err) }, 'session monitoring event not stored'));
+    }
     for (const conference of new Set(taken.filter((t) => t.finalised && t.conference).map((t) => t.conference))) {
       await refreshConferenceResult(conference as string).catch((err) =>
         logger().warn({ conference, err: message(err) }, 'computing the conference result failed'),

@@ -4,6 +4,7 @@ import { getStaffSession } from '@/lib/server/auth/staff-auth';
 import { hasRole } from '@/lib/shared/roles';
 import { SettingsNav } from './settings-nav';
 import './settings.css';
+import { WebhooksDisabledBanner } from './webhooks/disabled-banner';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,7 +15,10 @@ export default async function SettingsLayout({ children }: { children: ReactNode
   return (
     <div className="settings">
       <SettingsNav />
-      <div className="settings-body">{children}</div>
+      <div className="settings-body">
+        <WebhooksDisabledBanner />
+        {children}
+      </div>
     </div>
   );
 }

@@ -1,7 +1,7 @@
 'use client';
 
 import type { ReactNode } from 'react';
-import { CopyField } from './copy-field';
+import { CopyField } from '@/components/copy-field';
 
 /**
  * A new secret (signing secret, API key), shown once: what it is, a copy field, and the button that dismisses it

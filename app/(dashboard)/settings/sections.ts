@@ -16,6 +16,16 @@ export const SETTINGS_SECTIONS = [
     description: 'Create accounts, change roles, disable, reset passwords.',
   },
   { href: '/settings/api-keys', label: 'API keys', description: 'Keys for backends and automation (Bearer cs_…).' },
+  {
+    href: '/settings/room-policies',
+    label: 'Room policies',
+    description: 'Per conference: max participants, max duration, who may share a screen.',
+  },
+  {
+    href: '/settings/webhooks',
+    label: 'Webhooks',
+    description: 'Session-monitoring events POSTed to your endpoints, signed; delivery log, tests, secrets.',
+  },
   { href: '/settings/retention', label: 'Retention', description: 'How long raw dumps, series and sessions are kept.' },
   { href: '/settings/audit', label: 'Audit log', description: 'Who did what, when, from where. Read-only.' },
 ] as const;

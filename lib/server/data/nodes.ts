@@ -25,6 +25,15 @@ export interface TakenOver {
   host: string | null;
   /** The session had a stored live snapshot, which is now its analysis. */
   finalised: boolean;
+  /** Session monitoring's view of the row (its connectionDestroyed). */
+  row: {
+    id: bigint;
+    rtcstatsConference: string | null;
+    rtcstatsSession: string | null;
+    rtcstatsUser: string | null;
+    sessionStart: Date | null;
+    sessionEnd: Date | null;
+  };
 }
 
 /**
@@ -37,7 +46,16 @@ export async function takeOverLostNodes(
   timeoutSeconds: number,
 ): Promise<TakenOver[]> {
   const rows = await db().$queryRaw<
-    { id: bigint; rtcstats_conference: string | null; host_identifier: string | null; finalised: boolean }[]
+    {
+      id: bigint;
+      rtcstats_conference: string | null;
+      rtcstats_session: string | null;
+      rtcstats_user: string | null;
+      session_start: Date | null;
+      session_end: Date | null;
+      host_identifier: string | null;
+      finalised: boolean;
+    }[]
   >`
     UPDATE "rtcstats-server" s
        SET status = 'ended',
@@ -53,13 +71,22 @@ export async function takeOverLostNodes(
        AND NOT EXISTS (SELECT 1 FROM node_heartbeat h
                         WHERE h.host_identifier = coalesce(s.host_identifier, '')
                           AND h.last_seen > now() - make_interval(secs => ${timeoutSeconds}))
-    RETURNING s.id, s.rtcstats_conference, s.host_identifier,
+    RETURNING s.id, s.rtcstats_conference, s.rtcstats_session, s.rtcstats_user, s.session_start, s.session_end,
+              s.host_identifier,
               EXISTS (SELECT 1 FROM session_analysis a WHERE a.session_id = s.id) AS finalised`;
   return rows.map((r) => ({
     id: r.id,
     conference: r.rtcstats_conference,
     host: r.host_identifier,
     finalised: r.finalised,
+    row: {
+      id: r.id,
+      rtcstatsConference: r.rtcstats_conference,
+      rtcstatsSession: r.rtcstats_session,
+      rtcstatsUser: r.rtcstats_user,
+      sessionStart: r.session_start,
+      sessionEnd: r.session_end,
+    },
   }));
 }
 

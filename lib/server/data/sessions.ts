@@ -120,26 +120,41 @@ export async function endSession(id: bigint, end: SessionEnd): Promise<void> {
   });
 }
 
-/** Live counters, written every few seconds while a session streams (live view, idle sweep). */
-export async function updateLiveProgress(
-  id: bigint,
-  p: { messageCount: number; byteCount: number; lastMessageAt: Date; firstEventAt?: Date; lastEventAt?: Date },
-): Promise<void> {
-  await db().rtcstatsSession.update({
-    where: { id },
-    data: {
-      messageCount: p.messageCount,
-      byteCount: BigInt(p.byteCount),
-      lastMessageAt: p.lastMessageAt,
-      firstEventAt: p.firstEventAt,
-      lastEventAt: p.lastEventAt,
-    },
-  });
+export interface LiveProgress {
+  id: bigint;
+  messageCount: number;
+  byteCount: number;
+  lastMessageAt: Date;
+  firstEventAt?: Date;
+  lastEventAt?: Date;
+  /** Its first event is older than 15 minutes: kept, never shown as live (set once, never cleared). */
+  historical: boolean;
 }
 
-/** A live session whose first event turned out to be older than 15 minutes: kept, never shown as live. */
-export async function markHistorical(id: bigint): Promise<void> {
-  await db().rtcstatsSession.update({ where: { id }, data: { historical: true } });
+/**
+ * The live counters of many sessions in one statement (thousands of live sessions write every few seconds; one
+ * UPDATE each would hold the pool). Only rows still live: an end written meanwhile has the final counters.
+ */
+export async function updateLiveProgressBatch(batch: LiveProgress[]): Promise<void> {
+  const CHUNK = 500;
+  for (let i = 0; i < batch.length; i += CHUNK) {
+    const rows = batch.slice(i, i + CHUNK);
+    const at = (d: Date | undefined) => (d ? d.toISOString() : null);
+    await db().$executeRaw`
+      UPDATE "rtcstats-server" s
+         SET message_count = v.message_count,
+             byte_count = v.byte_count,
+             last_message_at = v.last_message_at,
+             first_event_at = coalesce(v.first_event_at, s.first_event_at),
+             last_event_at = coalesce(v.last_event_at, s.last_event_at),
+             historical = s.historical OR v.historical
+        FROM unnest(${rows.map((r) => String(r.id))}::bigint[], ${rows.map((r) => r.messageCount)}::int[],
+                    ${rows.map((r) => String(r.byteCount))}::bigint[], ${rows.map((r) => at(r.lastMessageAt))}::timestamptz[],
+                    ${rows.map((r) => at(r.firstEventAt))}::timestamptz[], ${rows.map((r) => at(r.lastEventAt))}::timestamptz[],
+                    ${rows.map((r) => r.historical)}::boolean[])
+             AS v(id, message_count, byte_count, last_message_at, first_event_at, last_event_at, historical)
+       WHERE s.id = v.id AND s.status = 'live'`;
+  }
 }
 
 /** Jitsi's rule: a statsSessionId that already has a dump is not accepted again. */
@@ -176,7 +191,17 @@ export async function applyDumpIdentity(id: bigint, identity: RtcstatsIdentity, 
 export async function findLiveSessions(hostIdentifier: string | undefined) {
   return db().rtcstatsSession.findMany({
     where: { status: 'live', hostIdentifier: hostIdentifier ?? null },
-    select: { id: true, dumpId: true, messageCount: true, byteCount: true, lastMessageAt: true },
+    select: {
+      id: true,
+      dumpId: true,
+      messageCount: true,
+      byteCount: true,
+      lastMessageAt: true,
+      rtcstatsConference: true,
+      rtcstatsSession: true,
+      rtcstatsUser: true,
+      sessionStart: true,
+    },
   });
 }
 

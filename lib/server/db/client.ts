@@ -15,12 +15,22 @@ export function connectDatabase(url: string): PrismaClient {
   const holder = globalThis as Holder;
   const existing = holder[globalKey];
   if (existing && existing.url === url) return existing.client;
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // The adapter ends the pool when the client disconnects, as it does a pool of its own.
-  const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize() });
+  // The adapter ends the pool when the client disconnects, as it does a pool of its own. Under load a transaction
+  // waits for a connection rather than failing after Prisma's default 2 s (thousands of sessions ending at once).
+  const client = new PrismaClient({
+    adapter: new PrismaPg(pool, { disposeExternalPool: true }),
+    transactionOptions: { maxWait: 20_000, timeout: 30_000 },
+  });
   holder[globalKey] = { client, url, pool };
   process.env.CALLSCOPE_RESOLVED_DATABASE_URL = url;
   return client;
+}
+
+/** CALLSCOPE_DATABASE_POOL_SIZE (env.ts validates it; read here because route handlers connect lazily too). */
+function poolSize(): number {
+  const n = Number(process.env.CALLSCOPE_DATABASE_POOL_SIZE);
+  return Number.isInteger(n) && n > 0 ? n : 20;
 }
 
 /** The process's client; route handlers run in the same process as server.ts, which connected first. */
@@ -44,4 +54,32 @@ export async function disconnectDatabase(): Promise<void> {
   if (!existing) return;
   delete holder[globalKey];
   await existing.client.$disconnect();
+}
+
+export type SqlQuery = (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
+
+/**
+ * Plain SQL in one transaction on the process's pool, for the few hot writes whose arguments are too large for the
+ * Prisma client's argument walk (data/session-results.ts). Rolled back when `work` throws.
+ */
+export async function inTransaction<T>(work: (query: SqlQuery) => Promise<T>): Promise<T> {
+  db();
+  const pool = databasePool();
+  if (!pool) throw new Error('database not connected yet');
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work((text, values) => client.query(text, values));
+    await client.query('COMMIT');
+    client.release();
+    return result;
+  } catch (err) {
+    // A connection that cannot even roll back is broken: it is discarded, not returned to the pool.
+    const broken = await client.query('ROLLBACK').then(
+      () => false,
+      () => true,
+    );
+    client.release(broken);
+    throw err;
+  }
 }

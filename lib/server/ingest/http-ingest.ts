@@ -8,11 +8,7 @@ import { deviceIdAt } from '@/lib/server/ingest/device-id';
 import { FrameBatchError, MAX_BATCH_BYTES } from '@/lib/server/ingest/frame-batch';
 import { LiveSession } from '@/lib/server/ingest/live-session';
 import { tokenFromRequest } from '@/lib/server/ingest/request-token';
-import {
-  forwardedClientAddress,
-  isHistoricalTime,
-  isServerUserAgent,
-} from '@/lib/server/ingest/session-rules';
+import { forwardedClientAddress, isHistoricalTime, isServerUserAgent } from '@/lib/server/ingest/session-rules';
 import { receiveDump } from '@/lib/server/ingest/upload-body';
 import { logger } from '@/lib/server/logger';
 import { connectionRefused, type IngestProtocol, ingestReceived, REFUSED } from '@/lib/server/metrics';
@@ -20,6 +16,7 @@ import { hasRole } from '@/lib/shared/roles';
 import { maybeGunzip } from '@/lib/stats/decode/detect';
 import type { DumpFormat } from '@/lib/stats/model';
 import { obfuscateIp } from '@/lib/stats/decode/address-obfuscation';
+import { clientFromUserAgentData } from '@/lib/stats/decode/user-agent-data';
 
 /**
  * HTTP ingest for clients that cannot hold a WebSocket: whole dumps (`POST /api/v1/upload`) and NDJSON frames
@@ -29,6 +26,20 @@ import { obfuscateIp } from '@/lib/stats/decode/address-obfuscation';
 /** The client's address as server.ts resolved it (socket, or the trusted proxy's entry). */
 function requestAddress(req: Request): string | undefined {
   return forwardedClientAddress(req.headers.get('x-forwarded-for'));
+}
+
+/** A refused request, recorded for the connect page (rejected-attempts.ts) with what the client was told. */
+function recordRefusal(req: Request, protocol: IngestProtocol, status: number, reason: string, logLine?: string) {
+  serverContext().rejectedAttempts.record({
+    transport: protocol === 'upload' ? 'upload' : 'frames',
+    protocol: req.headers.get('x-rtcstats-protocol'),
+    code: status,
+    reason,
+    logLine,
+    origin: req.headers.get('origin'),
+    userAgent: req.headers.get('user-agent'),
+    address: requestAddress(req),
+  });
 }
 
 async function authorizeHttp(req: Request, protocol: IngestProtocol): Promise<VerifiedIngest> {
@@ -43,6 +54,7 @@ async function authorizeHttp(req: Request, protocol: IngestProtocol): Promise<Ve
     if (err instanceof IngestAuthError) {
       logger().warn({ failure: err.failure }, err.logLine);
       connectionRefused(protocol, err.reason);
+      recordRefusal(req, protocol, 401, err.reason, err.logLine);
       throw new ApiError('unauthorized', err.reason);
     }
     throw err;
@@ -61,6 +73,20 @@ async function readLimitedBody(req: Request, limit: number): Promise<Buffer> {
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * An upload's browser and OS: from its User-Agent (the metadata's, else the client `create` event's), and where that
+ * names none, from the `userAgentData` client hints (a Chrome 144+ dump may carry only those).
+ */
+function uploadedClient(userAgent: string | undefined, userAgentData: unknown) {
+  const parsed = userAgent ? Bowser.parse(userAgent) : undefined;
+  const hints = clientFromUserAgentData(userAgentData);
+  return {
+    browserName: parsed?.browser.name ?? hints?.browser?.name,
+    browserVersion: parsed?.browser.name ? parsed.browser.version : (hints?.browser?.version ?? undefined),
+    osName: parsed?.os.name ?? hints?.os?.name,
+  };
 }
 
 export interface UploadResult {
@@ -105,7 +131,7 @@ export async function handleUpload(req: Request): Promise<UploadResult> {
     conference: auth.identity.conference ?? (staffUpload ? param('conference') : undefined) ?? fromDump.conference,
   };
   const now = Date.now();
-  const ua = meta.userAgent ? Bowser.parse(meta.userAgent) : undefined;
+  const client = uploadedClient(meta.userAgent ?? info.client?.userAgent, info.client?.userAgentData);
   const address = requestAddress(req);
   const device = await deviceIdAt(now, { userAgent: meta.userAgent, ip: address, origin: meta.origin });
   const historical = startTime !== undefined ? isHistoricalTime(startTime, now) : true;
@@ -125,9 +151,9 @@ export async function handleUpload(req: Request): Promise<UploadResult> {
       userAgent: meta.userAgent,
       url: meta.url?.replace(/rtcstats-token=[^&]*/, 'rtcstats-token=obfuscated'),
       remoteAddress: address ? obfuscateIp(address) : undefined,
-      browserName: ua?.browser.name,
-      browserVersion: ua?.browser.version,
-      osName: ua?.os.name,
+      browserName: client.browserName,
+      browserVersion: client.browserVersion,
+      osName: client.osName,
       signingKeyId: auth.key?.id ?? auth.key?.kid,
       historical,
       status: 'live',
@@ -187,11 +213,10 @@ export async function handleFrames(req: Request): Promise<FramesResult> {
   let session = ctx.live.bySessionId(sessionKey);
   if (!session) {
     if (isServerUserAgent(userAgent)) {
+      const reason = 'A server-shaped User-Agent cannot create a session; no live session with this id to attach to';
       connectionRefused('http', REFUSED.serverUserAgent);
-      throw new ApiError(
-        'forbidden',
-        'A server-shaped User-Agent cannot create a session; no live session with this id to attach to',
-      );
+      recordRefusal(req, 'http', 403, reason);
+      throw new ApiError('forbidden', reason);
     }
     if (frames.length === 0 && closeCode !== undefined) throw new ApiError('not_found', 'No live session with this id');
     session = await LiveSession.open(ctx, {

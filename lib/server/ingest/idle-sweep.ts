@@ -8,6 +8,7 @@ import { appendFile } from 'node:fs/promises';
 import type { ServerContext } from '@/lib/server/context';
 import { endSession, findLiveSessions } from '@/lib/server/data/sessions';
 import { logger } from '@/lib/server/logger';
+import { connectionFromRow, disconnectReason } from '@/lib/server/monitoring/monitoring';
 
 export const IDLE_CLOSE_CODE = 4000;
 const SWEEP_EVERY_MS = 15_000;
@@ -49,6 +50,13 @@ export async function recoverOrphans(ctx: ServerContext): Promise<number> {
       byteCount: Number(row.byteCount),
     });
     if (blobUrl) ctx.scheduleProcessing(row.id, 'ended');
+    const connection = connectionFromRow(row);
+    if (connection) {
+      const at = (row.lastMessageAt ?? new Date()).getTime();
+      await ctx.monitoring
+        .connectionClosed(connection, at, disconnectReason(1006))
+        .catch((err) => logger().warn({ err, sessionId: String(row.id) }, 'session monitoring event not stored'));
+    }
     recovered++;
   }
   if (recovered) logger().warn({ recovered }, 'recovered sessions left live by a previous process');

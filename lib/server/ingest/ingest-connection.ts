@@ -94,6 +94,8 @@ const warnTokenRefused = throttledWarn('ingest connection refused: token over it
  */
 export class IngestConnection {
   address?: string;
+  /** Told of every refusal (ws-ingest.ts records it for the connect page: rejected-attempts.ts). */
+  onRefused?: (code: number, reason: string, logLine?: string) => void;
   private readonly rate: FrameRate;
   private held: { frame: Buffer; isBinary: boolean }[] = [];
   private deliver?: (frame: Buffer, isBinary: boolean) => void;
@@ -122,9 +124,13 @@ export class IngestConnection {
     this.ws.close(code, text);
   }
 
-  /** Closes a connection refused before its session opened, counted under `label` (a bounded reason). */
-  refuse(code: number, reason: string, label: string = reason): void {
+  /**
+   * Closes a connection refused before its session opened, counted under `label` (a bounded reason); `logLine`: what
+   * the server logged, when it says more than the reason.
+   */
+  refuse(code: number, reason: string, label: string = reason, logLine?: string): void {
     connectionRefused(this.protocol, label);
+    this.onRefused?.(code, reason, logLine);
     this.close(code, reason);
   }
 

@@ -2,18 +2,13 @@ import { randomUUID } from 'node:crypto';
 import Bowser from 'bowser';
 import type { VerifiedIngest } from '@/lib/server/auth/ingest-token';
 import type { ServerContext } from '@/lib/server/context';
-import {
-  endSession,
-  insertSession,
-  markHistorical,
-  type SessionEnd,
-  updateLiveProgress,
-} from '@/lib/server/data/sessions';
+import { endSession, insertSession, type SessionEnd } from '@/lib/server/data/sessions';
 import { deviceIdAt } from '@/lib/server/ingest/device-id';
 import { DumpWriter } from '@/lib/server/ingest/dump-writer';
 import { clampClientTime, isHistoricalTime, trailingNumber } from '@/lib/server/ingest/session-rules';
 import { logger } from '@/lib/server/logger';
-import type { PackedAnalysis } from '@/lib/server/processing/live-states';
+import { type ConnectionInfo, disconnectReason } from '@/lib/server/monitoring/monitoring';
+import type { LiveMonitoring, PackedAnalysis } from '@/lib/server/processing/live-states';
 import { obfuscateIp } from '@/lib/stats/decode/address-obfuscation';
 
 /**
@@ -48,6 +43,9 @@ export class LiveSession {
   private lastProgressAt = 0;
   private lastSnapshotAt: number;
   private ended?: Promise<void>;
+  /** Monitoring calls of this session, one after another (a stream event after its connectionCreated). */
+  private monitoring: Promise<unknown> = Promise.resolve();
+  private monitored = false;
   /** Closes the transport (WebSocket) when the server ends the session itself (idle rule, shutdown). */
   closeTransport?: (code: number, reason: string) => void;
 
@@ -55,7 +53,8 @@ export class LiveSession {
     private readonly ctx: ServerContext,
     readonly id: bigint,
     readonly dumpId: string,
-    readonly rtcstatsSession: string | undefined,
+    public rtcstatsSession: string | undefined,
+    private readonly identity: { user?: string; conference?: string },
     private readonly writer: DumpWriter,
     private readonly timing: 'delta' | 'absolute',
     readonly startedAt: number,
@@ -85,7 +84,9 @@ export class LiveSession {
       clientProtocol: p.clientProtocol,
       fileFormat: 3,
     };
-    ctx.liveAnalysis.open(dumpId);
+    // The live analysis reports streams and issues of this dump to the session (also after it left ctx.live).
+    let session: LiveSession | undefined;
+    ctx.liveAnalysis.open(dumpId, (changes) => session?.liveChanges(changes));
     const writer = await DumpWriter.create(ctx.store.workPath(dumpId), p.header(metadata), (chunk) =>
       ctx.liveAnalysis.feed(dumpId, chunk),
     );
@@ -119,10 +120,76 @@ export class LiveSession {
       await ctx.store.remove(dumpId);
       throw err;
     }
-    const session = new LiveSession(ctx, id, dumpId, identity.session, writer, p.timing, startTime);
+    session = new LiveSession(ctx, id, dumpId, identity.session, identity, writer, p.timing, startTime);
     ctx.live.add(session);
     logger().info({ dumpId, sessionId: String(id), source: p.source }, 'Accepted new connection');
+    session.announce();
     return session;
+  }
+
+  /** Who this session is in its conference, for session monitoring; undefined without a conference. */
+  connectionInfo(): ConnectionInfo | undefined {
+    if (!this.identity.conference) return undefined;
+    return {
+      rowId: this.id,
+      conference: this.identity.conference,
+      session: this.rtcstatsSession ?? null,
+      user: this.identity.user ?? null,
+      createdAt: this.startedAt,
+    };
+  }
+
+  /**
+   * Runs a monitoring call after the previous ones of this session (events of one connection in order). A failure
+   * is logged: monitoring never stops the ingest.
+   */
+  monitor(call: (c: ConnectionInfo) => Promise<unknown>): Promise<void> {
+    const next = this.monitoring.then(() => {
+      const c = this.connectionInfo();
+      return c && this.monitored ? call(c) : undefined;
+    });
+    this.monitoring = next.catch((err) =>
+      logger().warn({ err, sessionId: String(this.id) }, 'session monitoring event not stored'),
+    );
+    return this.monitoring.then(() => {});
+  }
+
+  /** connectionCreated, once the conference is known (at open from the token; Jitsi: from its identity line). */
+  private announce(): void {
+    if (this.monitored || !this.identity.conference) return;
+    this.monitored = true;
+    void this.monitor((c) => this.ctx.monitoring.connectionOpened(c));
+  }
+
+  /**
+   * What the live analysis saw change (streams started or stopped being sent, issues opened or closed), as
+   * monitoring events in the order it saw them. Client times, clamped like the session's own (never ahead).
+   */
+  private liveChanges(changes: LiveMonitoring): void {
+    const at = (t: number) => clampClientTime(t, Date.now());
+    const monitoring = this.ctx.monitoring;
+    for (const s of changes.streams) {
+      if (s.change === 'started') {
+        const info = { id: s.id, kind: s.kind, videoType: s.videoType, at: at(s.at) };
+        void this.monitor((c) => monitoring.streamStarted(c, info));
+      } else {
+        void this.monitor((c) => monitoring.streamStopped(c, s.id, at(s.at), s.reason ?? 'clientDisconnected'));
+      }
+    }
+    for (const i of changes.issues) {
+      const issue = { type: i.type, severity: i.severity, state: i.state, track: i.track, evidence: i.evidence };
+      void this.monitor((c) => monitoring.qualityIssue(c, issue, i.key, at(i.at)));
+    }
+  }
+
+  /** Identity the dump gave later (Jitsi): fills what the token did not claim, and announces the connection. */
+  learnIdentity(identity: { user?: string; conference?: string; session?: string }): void {
+    if (this.monitored) return;
+    if (identity.conference && !this.identity.conference) this.identity.conference = identity.conference;
+    // A user from the dump is a person, no longer the device standing in (data/sessions.ts applyDumpIdentity).
+    if (identity.user && (!this.identity.user || this.identity.user.startsWith('device:'))) this.identity.user = identity.user;
+    if (identity.session && !this.rtcstatsSession) this.rtcstatsSession = identity.session;
+    this.announce();
   }
 
   /** Appends one frame verbatim (a WebSocket frame as its bytes). Only the trailing timestamp is read. */
@@ -168,18 +235,15 @@ export class LiveSession {
   }
 
   private reportProgress(): void {
-    const progress = {
+    // Batched with the other sessions'; while PostgreSQL is down the latest is kept and written when it answers.
+    this.ctx.pendingWrites.progress({
+      id: this.id,
       messageCount: this.messageCount,
       byteCount: this.byteCount,
       lastMessageAt: new Date(this.lastMessageAt),
       firstEventAt: this.firstEventAt !== undefined ? new Date(this.firstEventAt) : undefined,
       lastEventAt: this.lastEventAt !== undefined ? new Date(this.lastEventAt) : undefined,
-    };
-    const historical = this.historical;
-    // While PostgreSQL is down the latest progress is kept (one per session) and written when it answers.
-    void this.ctx.pendingWrites.submit(this.id, 'progress', async () => {
-      await updateLiveProgress(this.id, progress);
-      if (historical) await markHistorical(this.id);
+      historical: this.historical,
     });
     const now = Date.now();
     // The live analysis so far, stored: the session page's series and issues while it streams.
@@ -190,8 +254,9 @@ export class LiveSession {
   }
 
   /**
-   * Ends the session once: final `["close", null, code, ms since last message]` line, sync, row update,
-   * storage, processing. With zero messages the file is removed and the row keeps no end (rtcstats-server).
+   * Ends the session once: final `["close", null, code, ms since last message]` line, sync, the row's end (at once:
+   * `session_end` does not wait for the dump's obfuscation and compression), storage, the row's dump, processing.
+   * With zero messages the file is removed and the row keeps no dump.
    */
   end(code: number, reason?: string): Promise<void> {
     if (!this.ended) {
@@ -205,52 +270,63 @@ export class LiveSession {
     const endTime = Date.now();
     this.ctx.live.remove(this);
     const closeLine = JSON.stringify(['close', null, code, endTime - this.lastMessageAt]);
-    let end: SessionEnd;
-    let stored: boolean;
-    let final: Promise<PackedAnalysis | null> = Promise.resolve(null);
-    try {
-      if (this.messageCount === 0) {
+    const end: SessionEnd = {
+      sessionEnd: new Date(endTime),
+      blobUrl: null,
+      closeCode: code,
+      closeReason: reason,
+      messageCount: this.messageCount,
+      byteCount: this.byteCount,
+      firstEventAt: this.firstEventAt !== undefined ? new Date(this.firstEventAt) : undefined,
+      lastEventAt: this.lastEventAt !== undefined ? new Date(this.lastEventAt) : undefined,
+      historical: this.historical,
+    };
+    // The row's end waits for PostgreSQL if it is down (pending-writes.ts); a later write of it replaces a waiting one.
+    const writeEnd = (e: SessionEnd, after?: () => void) =>
+      this.ctx.pendingWrites.submit(this.id, 'end', async () => {
+        await endSession(this.id, e);
+        after?.();
+      });
+    const closed = () => void this.monitor((c) => this.ctx.monitoring.connectionClosed(c, endTime, disconnectReason(code)));
+    if (this.messageCount === 0) {
+      try {
         await this.writer.close();
         this.ctx.liveAnalysis.drop(this.dumpId);
         await this.ctx.store.remove(this.dumpId);
-        stored = false;
-        end = {
-          sessionEnd: new Date(endTime),
-          blobUrl: null,
-          closeCode: code,
-          closeReason: reason,
-          messageCount: 0,
-          byteCount: 0,
-          status: 'ended',
-        };
-      } else {
-        await this.writer.close(closeLine);
-        // Every byte of the dump is fed now: the final analysis is made while the dump is stored.
-        final = this.ctx.liveAnalysis.finish(this.dumpId);
-        const blobUrl = await this.ctx.store.finalize(this.dumpId);
-        stored = true;
-        end = {
-          sessionEnd: new Date(endTime),
-          blobUrl,
-          closeCode: code,
-          closeReason: reason,
-          messageCount: this.messageCount,
-          byteCount: this.byteCount,
-          firstEventAt: this.firstEventAt !== undefined ? new Date(this.firstEventAt) : undefined,
-          lastEventAt: this.lastEventAt !== undefined ? new Date(this.lastEventAt) : undefined,
-          historical: this.historical,
-        };
+      } catch (err) {
+        logger().error({ err, dumpId: this.dumpId }, 'ending session failed');
       }
+      await writeEnd({ ...end, status: 'ended' }, closed);
+      return;
+    }
+    let final: Promise<PackedAnalysis | null>;
+    try {
+      await this.writer.close(closeLine);
+      // Every byte of the dump is fed now: the final analysis is made while the dump is stored.
+      final = this.ctx.liveAnalysis.finish(this.dumpId);
     } catch (err) {
       logger().error({ err, dumpId: this.dumpId }, 'ending session failed');
       this.ctx.liveAnalysis.drop(this.dumpId);
       return;
     }
-    // The dump is on disk and stored; the row's end waits for PostgreSQL if it is down (pending-writes.ts), and
-    // the processing is scheduled once the row says ended, exactly as without an outage.
-    await this.ctx.pendingWrites.submit(this.id, 'end', async () => {
-      await endSession(this.id, end);
-      if (!stored) return;
+    // Every frame is on disk: the session has ended, whatever storing its dump takes. Its connectionDestroyed
+    // waits for the final analysis's last stream and issue changes, which come before it.
+    const last = final.catch(() => null);
+    const ended = writeEnd(end, () => void last.then(closed));
+    let blobUrl: string;
+    try {
+      blobUrl = await this.ctx.store.finalize(this.dumpId);
+    } catch (err) {
+      // The dump stays in the work directory; the row says storing it failed.
+      logger().error({ err, dumpId: this.dumpId }, 'storing the dump failed');
+      this.ctx.liveAnalysis.drop(this.dumpId);
+      await ended;
+      await writeEnd({ ...end, status: 'failed' });
+      return;
+    }
+    await ended;
+    // The end again, with the dump: processing is scheduled once the row says where it is, as without an outage.
+    await writeEnd({ ...end, blobUrl }, () => {
       logger().info({ dumpId: this.dumpId, sessionId: String(this.id), code }, 'Processed data from connection');
       // The live state's final analysis, stored here; when there is none (detached), a job reads the dump.
       this.ctx.scheduleProcessing(this.id, 'ended', () => this.ctx.liveAnalysis.storeFinal(this.id, final, endTime));

@@ -56,6 +56,17 @@ export function createIngestWebSocketServer(ctx: ServerContext) {
       // Read now: a client that closes while its token is checked leaves a destroyed socket with no address.
       const remoteAddress = clientAddress(req.headers, req.socket.remoteAddress, ctx.trustedProxies);
       conn.address = remoteAddress;
+      conn.onRefused = (code, reason, logLine) =>
+        ctx.rejectedAttempts.record({
+          transport: 'websocket',
+          protocol: ws.protocol || header(req, 'sec-websocket-protocol'),
+          code,
+          reason,
+          logLine,
+          origin: header(req, 'origin'),
+          userAgent: header(req, 'user-agent'),
+          address: remoteAddress,
+        });
       if (!admission.admitAddress(conn, remoteAddress)) return;
       const handler = protocol === 'jitsi' ? acceptJitsi : acceptRtcstats;
       const accepting = handler(ctx, conn, req, admission).catch((err) => {
@@ -129,7 +140,7 @@ async function authorize(ctx: ServerContext, conn: IngestConnection, req: Incomi
   } catch (err) {
     if (err instanceof IngestAuthError) {
       logger().warn({ failure: err.failure, path: request.path }, err.logLine);
-      conn.refuse(CLOSE.policy, err.reason);
+      conn.refuse(CLOSE.policy, err.reason, err.reason, err.logLine);
       return null;
     }
     throw err;
@@ -349,9 +360,10 @@ async function acceptJitsi(
         session.appendWithTime(JSON.stringify(entry), typeof entry[3] === 'number' ? entry[3] : undefined);
         if (!identityApplied) {
           identityApplied = true;
-          applyJitsiIdentity(session.id, claimed, jitsiIdentity(entry[2], connectionInfo)).catch((err) =>
-            logger().warn({ err }, 'applying Jitsi identity failed'),
-          );
+          const fromDump = jitsiIdentity(entry[2], connectionInfo);
+          applyJitsiIdentity(session.id, claimed, fromDump)
+            .then(() => session.learnIdentity(fromDump))
+            .catch((err) => logger().warn({ err }, 'applying Jitsi identity failed'));
         }
         return;
       }

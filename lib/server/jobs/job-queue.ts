@@ -4,7 +4,8 @@
  * through it: processing of ended sessions and uploads (processing/queue.ts), the hourly retention purge
  * (retention-purge.ts), signing-key grace expiry (signing-keys/grace.ts).
  *
- * One worker per queue and node, one job at a time (batch size 1). A job a node claimed and never finished (the
+ * One worker per queue and node (more where a definition asks: deliveries that wait on a receiver), one job at a
+ * time each (batch size 1). A job a node claimed and never finished (the
  * node died) expires after its queue's `expireInSeconds` and is retried, with backoff, by whichever node polls
  * first; pg-boss's maintenance (every MAINTENANCE_SECONDS, on one node of the cluster) does the expiring. pg-boss 10
  * has no heartbeat: the expiry also bounds a handler's run on its node. A job that still fails after its retries
@@ -36,6 +37,8 @@ export interface JobDefinition<T extends object = object> {
   /** A cron expression (UTC): pg-boss sends one job per slot for the whole cluster. */
   cron?: string;
   pollingIntervalSeconds: number;
+  /** Workers of this queue on each node (default 1): jobs that mostly wait (webhook deliveries) run side by side. */
+  workers?: number;
   handler(job: PgBoss.JobWithMetadata<T>): Promise<unknown>;
 }
 
@@ -81,7 +84,7 @@ export class JobQueue {
   private readonly database: ReturnType<typeof jobDatabase>;
   // biome-ignore lint/suspicious/noExplicitAny: definitions of different job data types live side by side
   private readonly definitions = new Map<string, JobDefinition<any>>();
-  private readonly workers = new Map<string, string>();
+  private readonly workers = new Map<string, string[]>();
   private readonly running = new Set<Promise<unknown>>();
   private starting: Promise<void> | undefined;
   private started = false;
@@ -126,12 +129,17 @@ export class JobQueue {
     await this.boss.updateQueue(name, { name, ...definition.queue });
     if (definition.cron) await this.boss.schedule(name, definition.cron, {}, { tz: 'UTC' });
     if (!this.working) return;
-    const id = await this.boss.work<T>(
-      name,
-      { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: definition.pollingIntervalSeconds },
-      async ([job]) => this.run(definition, job),
-    );
-    this.workers.set(name, id);
+    const ids: string[] = [];
+    for (let i = 0; i < (definition.workers ?? 1); i++) {
+      ids.push(
+        await this.boss.work<T>(
+          name,
+          { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: definition.pollingIntervalSeconds },
+          async ([job]) => this.run(definition, job),
+        ),
+      );
+    }
+    this.workers.set(name, ids);
   }
 
   /**
@@ -167,7 +175,7 @@ export class JobQueue {
     } finally {
       this.running.delete(run);
       // More may be waiting: fetch again now instead of after the polling interval.
-      const worker = this.workers.get(definition.name);
+      const worker = this.workers.get(definition.name)?.[0];
       if (worker && this.working) this.boss.notifyWorker(worker);
     }
   }
@@ -176,8 +184,8 @@ export class JobQueue {
   async send(name: string, data: object, options: PgBoss.SendOptions = {}): Promise<string | null> {
     if (!this.started || this.stopped) throw new Error('job queue not running');
     const id = await this.boss.send(name, data, options);
-    const worker = this.workers.get(name);
-    if (worker && this.working) this.boss.notifyWorker(worker);
+    // One idle worker fetching is enough: the others poll on their own.
+    if (this.working) for (const worker of this.workers.get(name) ?? []) this.boss.notifyWorker(worker);
     return id;
   }
 
@@ -213,7 +221,7 @@ export class JobQueue {
 
   async stopWorking(): Promise<void> {
     this.working = false;
-    for (const id of this.workers.values()) await this.boss.offWork({ id });
+    for (const ids of this.workers.values()) for (const id of ids) await this.boss.offWork({ id });
     this.workers.clear();
   }
 

@@ -101,8 +101,8 @@ let transfer: ArrayBuffer[] = [];
 function runLive(msg: Extract<WorkerRequest, { mode: `live-${string}` }>): unknown {
   if (msg.mode === 'live-feed') {
     const started = performance.now();
-    const failed = live.feed(msg.entries, msg.dump);
-    return { failed, decodeMs: performance.now() - started };
+    const { failed, monitoring } = live.feed(msg.entries, msg.dump);
+    return { failed, monitoring, decodeMs: performance.now() - started };
   }
   if (msg.mode === 'live-drop') return live.drop(msg.dumpId);
   const packed = live.take(msg.dumpId, msg.final);

@@ -10,11 +10,15 @@
  * final analysis is a job that reads its dump (counted in `callscope_live_analysis_detached_total`; the lag
  * gauge shows how far behind the snapshots are). A worker thread that dies loses its analyses: those sessions
  * are detached the same way.
+ *
+ * Session monitoring: each batch's reply says which streams started or stopped being sent, and each snapshot and
+ * the final analysis which issues opened or closed (live-states.ts); they go to the listener the session gave at
+ * `open`, in the order the thread made them, the final analysis's before `finish` resolves.
  */
 
 import { logger } from '@/lib/server/logger';
 import { liveAnalysisDetached, liveAnalysisBacklog } from '@/lib/server/metrics';
-import type { LiveFeedEntry, PackedAnalysis } from './live-states';
+import type { LiveFeedEntry, LiveMonitoring, PackedAnalysis } from './live-states';
 import { liveAnalysisLane } from './worker-pool';
 
 const FEED_MS = 200;
@@ -36,11 +40,15 @@ interface Tracked {
   bytes: number;
   generation: number;
   detached: boolean;
+  onMonitoring?: LiveMonitoringListener;
 }
 
+/** Receives a live session's monitoring changes (LiveSession turns them into events). */
+export type LiveMonitoringListener = (changes: LiveMonitoring) => void;
+
 export interface LiveAnalysis {
-  /** Starts tracking a live dump (before its first bytes). */
-  open(dumpId: string): void;
+  /** Starts tracking a live dump (before its first bytes); `onMonitoring` gets its streams' and issues' changes. */
+  open(dumpId: string, onMonitoring?: LiveMonitoringListener): void;
   /** Bytes just appended to the dump. */
   feed(dumpId: string, chunk: Buffer): void;
   /** The final analysis after the dump's last bytes were fed; null: analyse the dump instead. Stops tracking. */
@@ -77,6 +85,15 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
 
   const backlog = () => liveAnalysisBacklog(queuedBytes + inFlightBytes);
 
+  const report = (t: Tracked | undefined, changes: LiveMonitoring | undefined) => {
+    if (!t?.onMonitoring || !changes || (changes.streams.length === 0 && changes.issues.length === 0)) return;
+    try {
+      t.onMonitoring(changes);
+    } catch (err) {
+      logger().warn({ err, dumpId: changes.dumpId }, 'live monitoring changes not reported');
+    }
+  };
+
   const detach = (dumpId: string, t: Tracked, why: string) => {
     if (t.detached) return;
     t.detached = true;
@@ -91,6 +108,7 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
   /** Sends everything queued as one batch; resolves when the thread has decoded it. */
   const flush = (): Promise<void> => {
     const entries: LiveFeedEntry[] = [];
+    const sent = new Map<string, Tracked>();
     const parts: Buffer[] = [];
     let offset = 0;
     for (const [dumpId, t] of tracked) {
@@ -100,6 +118,7 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
         continue;
       }
       entries.push({ dumpId, offset, length: t.bytes });
+      sent.set(dumpId, t);
       parts.push(...t.chunks);
       offset += t.bytes;
       queuedBytes -= t.bytes;
@@ -111,7 +130,8 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
     inFlightBytes += bytes;
     const batch = lane.feed(entries, Buffer.concat(parts, bytes));
     sending = batch
-      .then(({ failed }) => {
+      .then(({ failed, monitoring }) => {
+        for (const changes of monitoring ?? []) report(sent.get(changes.dumpId), changes);
         for (const dumpId of failed) {
           const t = tracked.get(dumpId);
           if (t) detach(dumpId, t, 'undecodable');
@@ -146,7 +166,9 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
     if (final) tracked.delete(dumpId);
     if (t.detached || generation !== lane.generation()) return null;
     try {
-      return await lane.take(dumpId, final);
+      const packed = await lane.take(dumpId, final);
+      if (!t.detached) report(t, packed?.monitoring);
+      return packed;
     } catch (err) {
       logger().warn({ dumpId, err: err instanceof Error ? err.message : String(err) }, 'live analysis failed');
       return null;
@@ -154,9 +176,9 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
   };
 
   return {
-    open(dumpId) {
+    open(dumpId, onMonitoring) {
       ensureTimer();
-      tracked.set(dumpId, { chunks: [], bytes: 0, generation: lane.start(), detached: false });
+      tracked.set(dumpId, { chunks: [], bytes: 0, generation: lane.start(), detached: false, onMonitoring });
     },
     feed(dumpId, chunk) {
       const t = tracked.get(dumpId);

@@ -3,10 +3,15 @@
  * that dump and asked for snapshots and the final analysis. Runs in the live worker thread (analyze-worker.ts).
  * A snapshot or final analysis leaves the thread packed: each track's series as gzip'd JSON (what the track row
  * stores) instead of arrays, so neither the structured clone nor the compression costs the ingest thread.
+ * Session monitoring rides along: each feed reports the streams that started or stopped being sent in it
+ * (stream-presence.ts, fed the same decoded frames), and each snapshot and the final analysis the issues that
+ * opened or closed since the previous one (issue-transitions.ts).
  */
 
 import { IncrementalAnalysis } from '@/lib/stats/analyze/incremental-analysis';
+import { type IssueTransition, IssueTransitions } from '@/lib/stats/analyze/issue-transitions';
 import { encodeSeriesBlob } from '@/lib/stats/analyze/series-blob';
+import { type StreamChange, StreamPresence } from '@/lib/stats/analyze/stream-presence';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
 
 /** An analysis whose track series travel gzip'd (`seriesGz[i]` is `analysis.tracks[i].series`). */
@@ -15,6 +20,21 @@ export interface PackedAnalysis {
   seriesGz: Uint8Array<ArrayBuffer>[];
   /** Dump bytes the analysis covers. */
   bytes: number;
+  /** Session monitoring: what changed since the previous feed or take (live analyses only). */
+  monitoring?: LiveMonitoring;
+}
+
+/** A live dump's monitoring changes: streams started or stopped, issues opened or closed. */
+export interface LiveMonitoring {
+  dumpId: string;
+  streams: StreamChange[];
+  issues: IssueTransition[];
+}
+
+interface LiveState {
+  analysis: IncrementalAnalysis;
+  streams: StreamPresence;
+  issues: IssueTransitions;
 }
 
 export interface LiveFeedEntry {
@@ -35,29 +55,37 @@ export function packAnalysis(analysis: SessionAnalysis, bytes: number): PackedAn
 }
 
 export class LiveStates {
-  private readonly states = new Map<string, IncrementalAnalysis>();
+  private readonly states = new Map<string, LiveState>();
   /** Dumps whose bytes did not decode: their final analysis comes from the dump (a job), not from here. */
   private readonly failed = new Set<string>();
 
-  /** Appends each entry's bytes to its session; returns the dumps that failed on this batch. */
-  feed(entries: LiveFeedEntry[], bytes: Uint8Array): string[] {
+  /**
+   * Appends each entry's bytes to its session; returns the dumps that failed on this batch, and the monitoring
+   * changes the batch made (only dumps with some).
+   */
+  feed(entries: LiveFeedEntry[], bytes: Uint8Array): { failed: string[]; monitoring: LiveMonitoring[] } {
     const failedNow: string[] = [];
+    const monitoring: LiveMonitoring[] = [];
     for (const e of entries) {
       if (this.failed.has(e.dumpId)) continue;
       let state = this.states.get(e.dumpId);
       if (!state) {
-        state = new IncrementalAnalysis();
+        const streams = new StreamPresence();
+        state = { analysis: new IncrementalAnalysis(streams), streams, issues: new IssueTransitions() };
         this.states.set(e.dumpId, state);
       }
       try {
-        state.push(Buffer.from(bytes.buffer, bytes.byteOffset + e.offset, e.length));
+        state.analysis.push(Buffer.from(bytes.buffer, bytes.byteOffset + e.offset, e.length));
       } catch {
         this.states.delete(e.dumpId);
         this.failed.add(e.dumpId);
         failedNow.push(e.dumpId);
+        continue;
       }
+      const streams = state.streams.take();
+      if (streams.length > 0) monitoring.push({ dumpId: e.dumpId, streams, issues: [] });
     }
-    return failedNow;
+    return { failed: failedNow, monitoring };
   }
 
   /** The analysis so far (`final`: the finished one, and the state is dropped); null when there is none. */
@@ -65,7 +93,9 @@ export class LiveStates {
     const state = this.states.get(dumpId);
     if (final) this.drop(dumpId);
     if (!state) return null;
-    return packAnalysis(final ? state.finish() : state.snapshot(), state.bytes);
+    const analysis = final ? state.analysis.finish() : state.analysis.snapshot();
+    const monitoring = { dumpId, streams: state.streams.take(), issues: state.issues.update(analysis, final) };
+    return { ...packAnalysis(analysis, state.analysis.bytes), monitoring };
   }
 
   drop(dumpId: string): void {

@@ -11,8 +11,9 @@
  * A final local run that cannot store (the state was lost: detached, worker restarted) becomes a job that reads the
  * dump.
  *
- * One run at a time per process (job, final, snapshot: in that order), so storing never piles up behind ingest;
- * a job's dump is analysed in the analysis worker thread (worker-pool.ts), and reading the dump and storing the
+ * At most RUN_SLOTS runs at a time per process (job, final, snapshot: in that order; never two of one session, so
+ * a snapshot cannot land after its session's final), so storing never piles up behind ingest, and a store
+ * waiting on PostgreSQL does not hold the others up; a job's dump is analysed in the analysis worker thread (worker-pool.ts), and reading the dump and storing the
  * results run on the main thread (process-session.ts). At start, this host identifier's sessions whose processing never finished are sent again
  * (already queued ones are not duplicated).
  *
@@ -36,6 +37,11 @@ const RETRY_DELAY_SECONDS = 5;
 /** Sends that failed (database down) are tried again this often. */
 const RESEND_MS = 2_000;
 const IDLE_TIMEOUT_MS = 120_000;
+/**
+ * Runs at once. A store mostly waits on PostgreSQL (its transaction) while the main thread is free; three overlap
+ * those waits (the database pool has ten connections, ingest keeps the rest).
+ */
+const RUN_SLOTS = 3;
 
 /** A run of this node's own (a live snapshot or final analysis); false: nothing was stored. */
 export type LocalRun = () => Promise<boolean>;
@@ -71,11 +77,14 @@ export interface ProcessingQueueDeps {
 
 export class ProcessingFailed extends Error {}
 
-/** The oldest entry of a waiting map, taken out of it. */
-function first(waiting: Map<string, LocalRun>): [string, LocalRun] | undefined {
-  const entry = waiting.entries().next().value;
-  if (entry) waiting.delete(entry[0]);
-  return entry;
+/** The oldest entry of a waiting map whose session is not running, taken out of it. */
+function first(waiting: Map<string, LocalRun>, running: Set<string>): [string, LocalRun] | undefined {
+  for (const entry of waiting) {
+    if (running.has(entry[0])) continue;
+    waiting.delete(entry[0]);
+    return entry;
+  }
+  return undefined;
 }
 
 function processingQueueName(store: DumpStore, hostIdentifier: string | undefined): string {
@@ -108,7 +117,8 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
   const pendingFinal = new Map<string, LocalRun>();
   /** The job run this node's worker handed over (one at a time: batch size 1); it goes before live runs. */
   const jobRuns: { sessionId: bigint; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  let current: Promise<void> | undefined;
+  /** Runs in progress, by session id (a session runs once at a time). */
+  const running = new Map<string, Promise<void>>();
   /** Ended sessions not yet in the job queue: scheduled before start, or their send failed. */
   const unsent = new Set<string>();
   /** Singleton keys this node sent (idle() asks the job queue about them). */
@@ -118,43 +128,58 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
   let stopped = false;
   let resendTimer: NodeJS.Timeout | undefined;
 
+  /** Job runs in progress (they have no session key of their own until they start). */
+  let jobsRunning = 0;
+  const start = (key: string, work: () => Promise<void>) => {
+    const p = work().finally(() => {
+      running.delete(key);
+      pump();
+    });
+    running.set(key, p);
+  };
+
   /**
-   * One run at a time in this process: a job's first (it has a claim that expires), then the oldest final
-   * analysis, then the oldest snapshot, so a job waits for one local run at most.
+   * Up to RUN_SLOTS runs at once in this process: a job's first (it has a claim that expires), then the oldest
+   * final analysis, then the oldest snapshot, so a job waits for a slot at most.
    */
   const pump = () => {
-    if (current) return;
-    const job = jobRuns.shift();
-    if (job) {
-      current = run(job.sessionId).then(job.resolve, job.reject).finally(done);
-      return;
+    while (running.size + jobsRunning < RUN_SLOTS) {
+      const job = jobRuns.shift();
+      if (job) {
+        jobsRunning++;
+        void run(job.sessionId)
+          .then(job.resolve, job.reject)
+          .finally(() => {
+            jobsRunning--;
+            pump();
+          });
+        continue;
+      }
+      if (!started || stopped) return;
+      const final = first(pendingFinal, new Set(running.keys()));
+      if (final) {
+        const [key, local] = final;
+        start(key, () =>
+          local()
+            .catch((err) => {
+              logger().warn({ err: err instanceof Error ? err.message : String(err), sessionId: key }, 'storing failed');
+              return false;
+            })
+            .then((stored) => {
+              if (!stored) send(key);
+            }),
+        );
+        continue;
+      }
+      const snapshot = first(pendingLive, new Set(running.keys()));
+      if (!snapshot) return;
+      const [key, local] = snapshot;
+      start(key, () =>
+        local()
+          .then(() => {})
+          .catch((err) => logger().error({ err, sessionId: key }, 'live processing failed')),
+      );
     }
-    if (!started || stopped) return;
-    const final = first(pendingFinal);
-    if (final) {
-      const [key, local] = final;
-      current = local()
-        .catch((err) => {
-          logger().warn({ err: err instanceof Error ? err.message : String(err), sessionId: key }, 'storing failed');
-          return false;
-        })
-        .then((stored) => {
-          if (!stored) send(key);
-        })
-        .finally(done);
-      return;
-    }
-    const snapshot = first(pendingLive);
-    if (!snapshot) return;
-    const [key, local] = snapshot;
-    current = local()
-      .then(() => {})
-      .catch((err) => logger().error({ err, sessionId: key }, 'live processing failed'))
-      .finally(done);
-  };
-  const done = () => {
-    current = undefined;
-    pump();
   };
   const runJob = (sessionId: bigint) =>
     new Promise<void>((resolve, reject) => {
@@ -162,7 +187,10 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
       pump();
     });
   const settled = async () => {
-    while (current) await current;
+    while (running.size > 0 || jobsRunning > 0) {
+      await Promise.allSettled([...running.values()]);
+      if (jobsRunning > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   };
 
   const send = (key: string) => {
@@ -266,7 +294,7 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
       for (;;) {
         await Promise.allSettled([...sending]);
         const quiet = () =>
-          !current && jobRuns.length === 0 && pendingLive.size === 0 && pendingFinal.size === 0 && unsent.size === 0;
+          running.size === 0 && jobsRunning === 0 && jobRuns.length === 0 && pendingLive.size === 0 && pendingFinal.size === 0 && unsent.size === 0;
         if (quiet()) {
           const open = await forgetFinished();
           if (open.size === 0 && quiet() && sending.size === 0) return;

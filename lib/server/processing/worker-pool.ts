@@ -17,7 +17,7 @@ import type { SessionAnalysis } from '@/lib/stats/analyze/types';
 import { DumpFormatError } from '@/lib/stats/decode/dump-format-error';
 import type { DumpInfo } from '@/lib/stats/decode/dump-info';
 import type { WorkerReply } from './analyze-worker';
-import type { LiveFeedEntry, PackedAnalysis } from './live-states';
+import type { LiveFeedEntry, LiveMonitoring, PackedAnalysis } from './live-states';
 
 const JOB_TIMEOUT_MS = 5 * 60_000;
 const ROOT = projectRoot();
@@ -113,7 +113,10 @@ const live = new WorkerLane();
 /** The live analyses' thread: requests run in the order they are made (a feed before the snapshot after it). */
 export const liveAnalysisLane = {
   feed: (entries: LiveFeedEntry[], bytes: Uint8Array) =>
-    live.run<{ failed: string[]; decodeMs: number }>({ mode: 'live-feed', entries }, bytes),
+    live.run<{ failed: string[]; monitoring: LiveMonitoring[]; decodeMs: number }>(
+      { mode: 'live-feed', entries },
+      bytes,
+    ),
   take: (dumpId: string, final: boolean) => live.run<PackedAnalysis | null>({ mode: 'live-take', dumpId, final }),
   drop: (dumpId: string) => live.run<void>({ mode: 'live-drop', dumpId }),
   /** Changes when the thread is replaced (it died, or a request timed out): the analyses it held are lost. */

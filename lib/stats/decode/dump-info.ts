@@ -6,6 +6,7 @@
  */
 import type { DumpFormat, DumpMetadata, DumpSink } from '../model';
 import { createChunkedDumpDecoder } from './detect';
+import { isObject } from './values';
 
 export interface DumpInfo {
   format: DumpFormat;
@@ -15,6 +16,11 @@ export interface DumpInfo {
   lastTime?: number;
   /** Lines of the dump, as rtcstats-server counts messages. */
   lineCount: number;
+  /**
+   * The client's own `create` event: its `userAgent` and `userAgentData` (rtcstats-js), for a dump whose metadata
+   * names no User-Agent (Chrome 144 on may send only the client hints).
+   */
+  client?: { userAgent?: string; userAgentData?: unknown };
 }
 
 function newlines(bytes: Buffer): number {
@@ -31,6 +37,7 @@ export function readDumpInfo(chunks: Iterable<Buffer>): DumpInfo {
   let metadata: DumpMetadata | undefined;
   let firstTime: number | undefined;
   let lastTime: number | undefined;
+  let client: DumpInfo['client'];
   const observe = (time: number) => {
     if (!(time > 0) || !Number.isFinite(time)) return; // webrtc-internals `create` without a time is 0
     if (firstTime === undefined || time < firstTime) firstTime = time;
@@ -41,7 +48,13 @@ export function readDumpInfo(chunks: Iterable<Buffer>): DumpInfo {
     metadata: (meta) => {
       metadata = { ...metadata, ...meta };
     },
-    event: (event) => observe(event.time),
+    event: (event) => {
+      observe(event.time);
+      if (client === undefined && event.pc === null && event.type === 'create' && isObject(event.value)) {
+        const { userAgent, userAgentData } = event.value;
+        client = { userAgent: typeof userAgent === 'string' && userAgent ? userAgent : undefined, userAgentData };
+      }
+    },
     stats: (sample) => observe(sample.time),
     warn: () => {},
   };
@@ -52,5 +65,5 @@ export function readDumpInfo(chunks: Iterable<Buffer>): DumpInfo {
     decoder.push(chunk);
   }
   const format = decoder.end();
-  return { format, metadata: metadata ?? { format }, firstTime, lastTime, lineCount };
+  return { format, metadata: metadata ?? { format }, firstTime, lastTime, lineCount, client };
 }

@@ -13,6 +13,7 @@ import { type ZoomState, useZoomRange } from '@/lib/client/hooks/use-zoom-range'
 import { trackPanelSeriesRange } from '@/lib/client/query-keys';
 import type { ConferenceDetail, TimelineEvent } from '@/lib/client/types';
 import { describePairs, firstScreenTracks, fullDomain, senderOf } from './conference-model';
+import { MonitoringEventsPanel } from './monitoring-events';
 import { PairsList } from './pairs-list';
 import { ParticipantColumn } from './participant-column';
 
@@ -56,6 +57,7 @@ export function ConferencePageClient({ name, initialData }: { name: string; init
               <h2 className="panel-title">Who receives whom</h2>
               <PairsList pairs={pairs} onZoom={zoom.select} />
             </div>
+            <MonitoringEventsPanel name={name} live={detail.conference.live} />
             <ZoomBar zoom={zoom} domain={domain} />
             <ParticipantGrid name={name} detail={detail} pairs={pairs} zoom={zoom} domain={domain} />
           </>

@@ -11,7 +11,8 @@ import { EventLog } from './event-log';
 import { IssuesPanel } from './issues-panel';
 import { MediaRequestsPanel } from './media-requests';
 import { SessionBreadcrumbs, SessionHead } from './session-head';
-import { sessionDomain, sessionSummary } from './session-model';
+import { EmptySessionHint } from './empty-session-hint';
+import { emptySessionReason, sessionDomain, sessionSummary } from './session-model';
 import { ClientPanel, SummaryPanel } from './session-overview';
 import { SessionTracks } from './session-tracks';
 
@@ -40,10 +41,12 @@ function SessionView({ detail, events }: { detail: SessionDetail; events: Return
   const client = detail.analysis?.client ?? null;
   const s = detail.session;
   const eventList = events.data?.events ?? NO_EVENTS;
+  const emptyReason = emptySessionReason(detail);
 
   return (
     <>
       <SessionHead session={s} verdict={summary?.verdict} analysed={detail.analysis != null} />
+      {emptyReason ? <EmptySessionHint reason={emptyReason} /> : null}
       <div className="grid-2">
         <ClientPanel session={s} client={client} />
         <SummaryPanel summary={summary} />

@@ -2,6 +2,7 @@
 
 import Link from 'next/link';
 import { Breadcrumbs } from '@/components/breadcrumbs';
+import { CopyId } from '@/components/copy-field';
 import { useTimeFormat } from '@/components/display-zone-provider';
 import { useStaff } from '@/components/layout/staff-context';
 import { LiveBadge, QualityBadge } from '@/components/ui/badges';
@@ -42,12 +43,16 @@ export function SessionHead({
       <div className="page-head page-head-row">
         <div>
           <h1 id="session-title">
-            Session <span className="mono">{s.session ?? s.id}</span> {s.live ? <LiveBadge /> : null}
+            Session <CopyId value={s.session ?? s.id} label="Session id" testId="session-id" />{' '}
+            {s.live ? <LiveBadge /> : null}
           </h1>
           <p className="muted" data-testid="session-meta">
             {s.user ? (
               <>
-                User <Link href={`/users/${encodeURIComponent(s.user)}`}>{s.user}</Link>
+                User{' '}
+                <CopyId value={s.user} label="User id">
+                  <Link href={`/users/${encodeURIComponent(s.user)}`}>{s.user}</Link>
+                </CopyId>
               </>
             ) : (
               'Unknown user'
@@ -55,7 +60,10 @@ export function SessionHead({
             {s.conference ? (
               <>
                 {' '}
-                in <Link href={conferenceHref(s.conference)}>{s.conference}</Link>
+                in{' '}
+                <CopyId value={s.conference} label="Conference id">
+                  <Link href={conferenceHref(s.conference)}>{s.conference}</Link>
+                </CopyId>
               </>
             ) : null}{' '}
             · {formatDateTime(s.start)} · {formatDuration(s.durationMs)} · {s.format} via {s.source}

@@ -28,3 +28,28 @@ export function sortTracks(tracks: TrackDto[]): TrackDto[] {
     (a, b) => rank(a) - rank(b) || a.pcId.localeCompare(b.pcId) || a.trackKey.localeCompare(b.trackKey),
   );
 }
+
+/** Why an analysed session has no getStats samples, from what the analysis counted; null when it has some. */
+export type EmptySessionReason = 'no-messages' | 'no-peer-connection' | 'closed-before-first-sample' | 'no-stats';
+
+/** rtcstats-js polls every 1000 ms by default; a connection closed within one interval of connecting got none. */
+const DEFAULT_POLL_MS = 1000;
+/** States after which rtcstats-js starts polling getStats (the first `connected` or `failed`). */
+const POLLING_STATES = new Set(['connected', 'completed', 'failed']);
+
+export function emptySessionReason(detail: SessionDetail): EmptySessionReason | null {
+  const analysis = detail.analysis;
+  if (!analysis) return null;
+  const samples = analysis.summary.counts?.statsSamples ?? analysis.connections.reduce((n, c) => n + c.statsSamples, 0);
+  if (samples > 0) return null;
+  if (detail.session.messageCount === 0) return 'no-messages';
+  if (analysis.connections.length === 0) return 'no-peer-connection';
+  const closedEarly = analysis.connections.every((c) => {
+    const firstPolling = [...c.states.connection, ...c.states.iceConnection]
+      .filter((s) => POLLING_STATES.has(s.state))
+      .reduce<number | null>((first, s) => (first === null || s.time < first ? s.time : first), null);
+    // Never connected (closed while negotiating), or closed before the first interval was up.
+    return c.closed && (firstPolling === null || c.end - firstPolling < DEFAULT_POLL_MS);
+  });
+  return closedEarly ? 'closed-before-first-sample' : 'no-stats';
+}

@@ -23,6 +23,14 @@ const ACTIONS = [
   'staff.update',
   'retention.set',
   'dump.download',
+  'webhook.create',
+  'webhook.update',
+  'webhook.disable',
+  'webhook.enable',
+  'webhook.delete',
+  'webhook.rotate_secret',
+  'webhook.test',
+  'webhook.redeliver',
 ];
 
 function detailText(detail: Record<string, unknown>): string {

@@ -1,14 +1,15 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTimeFormat } from '@/components/display-zone-provider';
 import { FieldGroup, FormError, RadioChoices, TextField } from '@/components/form-fields';
 import { useMintToken } from '@/lib/client/hooks/use-mint-token';
+import { type ServerOrigin, useOrigin } from '@/lib/client/hooks/use-origin';
 import { MAX_TOKEN_EXPIRES_IN, type MintedTokenResponse } from '@/lib/schemas/settings';
-import { CopyField } from '../copy-field';
+import { CopyField } from '@/components/copy-field';
 import { formatSeconds } from '../settings-format';
 import { PanelForm, SettingsPage } from '../settings-page';
-import { backendSnippet, connectLine, type SnippetKind } from './snippets';
+import { backendSnippet, connectLine, type SnippetKind } from '@/lib/client/snippets';
 
 const SNIPPETS: { value: SnippetKind; label: string }[] = [
   { value: 'api', label: 'POST /api/v1/tokens with an API key (no secret on your backend)' },
@@ -26,17 +27,6 @@ const LIFETIMES = [
 interface Minted extends MintedTokenResponse {
   identity: { user?: string; session?: string; conference?: string };
   expiresIn: number;
-}
-
-type Origin = { host: string; secure: boolean };
-
-/** The origin this dashboard is served from, for the WebSocket and API URLs in the snippets. */
-function useOrigin(): Origin {
-  const [origin, setOrigin] = useState({ host: 'callscope.example.com', secure: true });
-  useEffect(() => {
-    setOrigin({ host: window.location.host, secure: window.location.protocol === 'https:' });
-  }, []);
-  return origin;
 }
 
 /** The token tool: mint an ingest token for an identity, then copy it, its connect line and a backend snippet. */
@@ -150,7 +140,7 @@ function MintForm({
 }
 
 /** The minted token with its expiry, the page's trace.connect line and a snippet for the backend to mint its own. */
-function MintResult({ minted, origin, path }: { minted: Minted; origin: Origin; path: string }) {
+function MintResult({ minted, origin, path }: { minted: Minted; origin: ServerOrigin; path: string }) {
   const { formatDateTime } = useTimeFormat();
   const [kind, setKind] = useState<SnippetKind>('api');
   return (

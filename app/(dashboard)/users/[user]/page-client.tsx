@@ -5,6 +5,7 @@ import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAx
 import { Breadcrumbs } from '@/components/breadcrumbs';
 import { ChartFrame } from '@/components/charts/chart-frame';
 import { timeTicks } from '@/components/charts/time-series-chart';
+import { CopyId } from '@/components/copy-field';
 import { DataState } from '@/components/data-state';
 import { useTimeFormat } from '@/components/display-zone-provider';
 import { SessionTable } from '@/components/session-table';
@@ -34,8 +35,8 @@ export function UserPageClient({ user }: { user: string }) {
     <section className="page" aria-labelledby="user-title">
       <Breadcrumbs links={[{ href: `/?q=${encodeURIComponent(user)}`, label: 'Search' }]} current="User" />
       <div className="page-head">
-        <h1 id="user-title" className="mono">
-          {user}
+        <h1 id="user-title">
+          <CopyId value={user} label="User id" testId="user-id" />
         </h1>
         <UserDataActions user={user} />
         {detail ? (

@@ -1,7 +1,12 @@
 'use client';
 
-import { useRef } from 'react';
+import { type ReactNode, useRef } from 'react';
 import { useTransientState } from '@/lib/client/hooks/use-transient-state';
+
+/**
+ * Values people copy: a token or snippet (`CopyField`) and a long id (`CopyId`: truncated or wrapped, the whole
+ * value on hover, a copy button), one copy behaviour for both.
+ */
 
 async function copyText(text: string, fallbackNode: HTMLElement | null): Promise<boolean> {
   try {
@@ -24,6 +29,18 @@ async function copyText(text: string, fallbackNode: HTMLElement | null): Promise
   return ok;
 }
 
+type CopyStatus = 'idle' | 'copied' | 'failed';
+
+function useCopy() {
+  const [status, setStatus] = useTransientState<CopyStatus>('idle', 2500);
+  const valueRef = useRef<HTMLElement | null>(null);
+  const setValueNode = (node: HTMLElement | null) => {
+    valueRef.current = node;
+  };
+  const copy = async (value: string) => setStatus((await copyText(value, valueRef.current)) ? 'copied' : 'failed');
+  return { status, setValueNode, copy };
+}
+
 /**
  * A read-only value with a Copy button. `testId` names the value (`minted-token`), `copyTestId` the button
  * (`copy-token`). `multiline` renders a <pre> for code snippets.
@@ -41,11 +58,7 @@ export function CopyField({
   copyTestId?: string;
   multiline?: boolean;
 }) {
-  const [status, setStatus] = useTransientState<'idle' | 'copied' | 'failed'>('idle', 2500);
-  const valueRef = useRef<HTMLElement | null>(null);
-  const setValueNode = (node: HTMLElement | null) => {
-    valueRef.current = node;
-  };
+  const { status, setValueNode, copy } = useCopy();
   return (
     <div className="copy-wrap">
       <div className="copy-field">
@@ -64,7 +77,7 @@ export function CopyField({
           className="btn btn-small"
           data-testid={copyTestId}
           aria-label={`Copy ${label.toLowerCase()}`}
-          onClick={async () => setStatus((await copyText(value, valueRef.current)) ? 'copied' : 'failed')}
+          onClick={() => copy(value)}
         >
           {status === 'copied' ? 'Copied' : 'Copy'}
         </button>
@@ -77,5 +90,44 @@ export function CopyField({
             : ''}
       </div>
     </div>
+  );
+}
+
+/**
+ * A long id inline: `truncate` cuts it with an ellipsis (tables), otherwise it wraps anywhere (page titles); the
+ * whole value is its title, and the button copies it. `children` replaces the text (a link to the id's page).
+ */
+export function CopyId({
+  value,
+  label,
+  truncate = false,
+  testId,
+  children,
+}: {
+  value: string;
+  label: string;
+  truncate?: boolean;
+  testId?: string;
+  children?: ReactNode;
+}) {
+  const { status, setValueNode, copy } = useCopy();
+  return (
+    <span className={truncate ? 'copy-id copy-id-truncate' : 'copy-id'} data-testid={testId}>
+      <span ref={setValueNode} className="copy-id-value mono" title={value}>
+        {children ?? value}
+      </span>
+      {/* The icon is drawn by CSS (app.css), so the id's text stays exactly the id. */}
+      <button
+        type="button"
+        className="copy-id-button"
+        aria-label={`Copy ${label.toLowerCase()}`}
+        title={status === 'copied' ? 'Copied' : status === 'failed' ? 'Copy failed' : `Copy ${label.toLowerCase()}`}
+        data-copy-status={status}
+        onClick={() => copy(value)}
+      />
+      <span className="sr-only" role="status" aria-live="polite">
+        {status === 'copied' ? `${label} copied.` : status === 'failed' ? 'Copy failed.' : ''}
+      </span>
+    </span>
   );
 }
