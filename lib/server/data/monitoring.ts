@@ -6,9 +6,8 @@
  * delivery job never sees a later event committed before an earlier one.
  */
 import { createHash } from 'node:crypto';
-import { Prisma } from '@/lib/generated/prisma/client';
 import type { MonitoringEventDto, MonitoringEventName, MonitoringPayload, MonitoringSource } from '@/lib/schemas/monitoring';
-import { db } from '@/lib/server/db/client';
+import { db, inTransaction, type SqlQuery } from '@/lib/server/db/client';
 
 export interface RoomState {
   conference: string;
@@ -70,106 +69,125 @@ export function monitoringEventId(dedupeKey: string): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-/** SQL for "conference matches pattern column" (conference-pattern.ts is the same rule in TypeScript). */
-export function conferencePatternSql(patternColumn: Prisma.Sql, conference: string): Prisma.Sql {
-  return Prisma.sql`(${patternColumn} = ${conference} OR (right(${patternColumn}, 1) = '*' AND starts_with(${conference}, left(${patternColumn}, -1))))`;
+/** SQL for "conference `$n` matches the pattern column" (conference-pattern.ts is the same rule in TypeScript). */
+function conferencePatternSql(patternColumn: string, conferenceParam: string): string {
+  return `(${patternColumn} = ${conferenceParam} OR (right(${patternColumn}, 1) = '*' AND starts_with(${conferenceParam}, left(${patternColumn}, -1))))`;
 }
 
-type Tx = Prisma.TransactionClient;
+/** The room's row, created if missing, locked (an upsert that updates locks the row) and read in one statement. */
+const LOCK_ROOM = `
+  INSERT INTO monitoring_room (conference) VALUES ($1)
+  ON CONFLICT (conference) DO UPDATE SET conference = EXCLUDED.conference
+  RETURNING generation, open_since, participants, two_present_since`;
 
-async function lockRoom(tx: Tx, conference: string): Promise<RoomState> {
-  await tx.$executeRaw`INSERT INTO monitoring_room (conference) VALUES (${conference}) ON CONFLICT DO NOTHING`;
-  const [row] = await tx.$queryRaw<
-    { generation: number; open_since: Date | null; participants: number; two_present_since: Date | null }[]
-  >`SELECT generation, open_since, participants, two_present_since FROM monitoring_room WHERE conference = ${conference} FOR UPDATE`;
-  return {
-    conference,
-    generation: row.generation,
-    openSince: row.open_since,
-    participants: row.participants,
-    twoPresentSince: row.two_present_since,
-  };
-}
+/** The event, and in the same statement a delivery for every enabled endpoint it matches (Callscope's own only). */
+const INSERT_EVENT = `
+  WITH ins AS (
+    INSERT INTO monitoring_event (id, conference, source, event, occurred_at, session_id, connection_id, user_id,
+                                  stream_id, payload, dedupe_key)
+    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id, seq
+  ), deliveries AS (
+    INSERT INTO webhook_delivery (id, endpoint_id, event_id, conference, event_seq, next_attempt_at)
+    SELECT gen_random_uuid(), w.id, ins.id, $2, ins.seq, now()
+      FROM webhook_endpoint w, ins
+     WHERE $3 = 'callscope' AND w.enabled
+       AND (w.events IS NULL OR cardinality(w.events) = 0 OR $4 = ANY(w.events))
+       AND (w.conference_filter IS NULL OR ${conferencePatternSql('w.conference_filter', '$2')})
+    ON CONFLICT DO NOTHING
+    RETURNING endpoint_id
+  )
+  SELECT (SELECT seq FROM ins)::text AS seq, (SELECT array_agg(endpoint_id::text) FROM deliveries) AS endpoints`;
 
-function reader(tx: Tx, room: RoomState): RoomReader {
+function reader(q: SqlQuery, room: RoomState): RoomReader {
   return {
     async existing(keys) {
       if (keys.length === 0) return new Set();
-      const rows = await tx.$queryRaw<{ dedupe_key: string }[]>`
-        SELECT dedupe_key FROM monitoring_event WHERE dedupe_key = ANY(${keys}::text[])`;
-      return new Set(rows.map((r) => r.dedupe_key));
+      const { rows } = await q('SELECT dedupe_key FROM monitoring_event WHERE dedupe_key = ANY($1::text[])', [keys]);
+      return new Set(rows.map((r) => r.dedupe_key as string));
     },
     async streamEvents(sessionId) {
-      return tx.$queryRaw<{ event: string; streamId: string | null; payload: MonitoringPayload }[]>`
-        SELECT event, stream_id AS "streamId", payload FROM monitoring_event
-         WHERE conference = ${room.conference} AND session_id = ${sessionId} AND source = 'callscope'
-           AND event IN ('streamCreated', 'streamDestroyed')
-         ORDER BY seq`;
+      const { rows } = await q(
+        `SELECT event, stream_id AS "streamId", payload FROM monitoring_event
+          WHERE conference = $1 AND session_id = $2 AND source = 'callscope'
+            AND event IN ('streamCreated', 'streamDestroyed')
+          ORDER BY seq`,
+        [room.conference, String(sessionId)],
+      );
+      return rows as { event: string; streamId: string | null; payload: MonitoringPayload }[];
     },
     async connectionsSinceOpen() {
-      return tx.$queryRaw<{ event: string; connectionId: string | null; payload: MonitoringPayload }[]>`
-        SELECT event, connection_id AS "connectionId", payload FROM monitoring_event
-         WHERE conference = ${room.conference} AND source = 'callscope'
-           AND event IN ('connectionCreated', 'connectionDestroyed')
-           AND seq > coalesce((SELECT max(seq) FROM monitoring_event
-                                WHERE conference = ${room.conference} AND source = 'callscope' AND event = 'sessionCreated'), 0)
-         ORDER BY seq`;
+      const { rows } = await q(
+        `SELECT event, connection_id AS "connectionId", payload FROM monitoring_event
+          WHERE conference = $1 AND source = 'callscope'
+            AND event IN ('connectionCreated', 'connectionDestroyed')
+            AND seq > coalesce((SELECT max(seq) FROM monitoring_event
+                                 WHERE conference = $1 AND source = 'callscope' AND event = 'sessionCreated'), 0)
+          ORDER BY seq`,
+        [room.conference],
+      );
+      return rows as { event: string; connectionId: string | null; payload: MonitoringPayload }[];
     },
   };
 }
 
 /**
  * One decision about a conference, atomically: `decide` sees the locked room (and may read its events) and says
- * which events happened; they are stored with their deliveries and the room updated, all or nothing.
+ * which events happened; they are stored with their deliveries and the room updated, all or nothing. Plain SQL in
+ * one transaction (a statement for the lock, one per event with its deliveries, one for the room): every session
+ * opening and closing comes through here, and Prisma's interactive transactions cost the ingest thread several
+ * times as much and held their connections longer.
  */
 export async function appendEvents(
   conference: string,
   decide: (room: RoomState, read: RoomReader) => RoomChange | Promise<RoomChange>,
 ): Promise<AppendResult> {
-  return db().$transaction(
-    async (tx) => {
-      const before = await lockRoom(tx, conference);
-      const change = await decide(before, reader(tx, before));
-      const stored: StoredMonitoringEvent[] = [];
-      const lines = new Map<string, { endpointId: string; conference: string }>();
-      for (const e of change.events) {
-        const id = monitoringEventId(e.dedupeKey);
-        const payload: MonitoringPayload = { ...e.payload, callscope: { ...e.payload.callscope, eventId: id } };
-        const [row] = await tx.$queryRaw<{ seq: bigint }[]>`
-          INSERT INTO monitoring_event (id, conference, source, event, occurred_at, session_id, connection_id, user_id,
-                                        stream_id, payload, dedupe_key)
-          VALUES (${id}::uuid, ${conference}, ${e.source}, ${e.event}, ${e.occurredAt}, ${e.sessionId ?? null},
-                  ${e.connectionId ?? null}, ${e.userId ?? null}, ${e.streamId ?? null}, ${JSON.stringify(payload)}::jsonb,
-                  ${e.dedupeKey})
-          ON CONFLICT (dedupe_key) DO NOTHING
-          RETURNING seq`;
-        if (!row) continue;
-        stored.push({ ...e, payload, id, seq: row.seq, conference });
-        // Platform callbacks are shown beside Callscope's events, never sent back out as webhooks.
-        if (e.source !== 'callscope') continue;
-        const endpoints = await tx.$queryRaw<{ endpoint_id: string }[]>`
-          INSERT INTO webhook_delivery (id, endpoint_id, event_id, conference, event_seq, next_attempt_at)
-          SELECT gen_random_uuid(), w.id, ${id}::uuid, ${conference}, ${row.seq}, now()
-            FROM webhook_endpoint w
-           WHERE w.enabled
-             AND (w.events IS NULL OR cardinality(w.events) = 0 OR ${e.event} = ANY(w.events))
-             AND (w.conference_filter IS NULL OR ${conferencePatternSql(Prisma.sql`w.conference_filter`, conference)})
-          ON CONFLICT DO NOTHING
-          RETURNING endpoint_id::text`;
-        for (const { endpoint_id } of endpoints) lines.set(endpoint_id, { endpointId: endpoint_id, conference });
-      }
-      const room: RoomState = { ...before, ...change.room };
-      if (change.room) {
-        await tx.$executeRaw`
-          UPDATE monitoring_room SET generation = ${room.generation}, open_since = ${room.openSince},
-                 participants = ${room.participants}, two_present_since = ${room.twoPresentSince}, updated_at = now()
-           WHERE conference = ${conference}`;
-      }
-      return { stored, room, deliveryLines: [...lines.values()] };
-    },
-    // Under load the pool may be busy: wait for a connection rather than fail the event.
-    { maxWait: 15_000, timeout: 30_000 },
-  );
+  return inTransaction(async (q) => {
+    const { rows: locked } = await q(LOCK_ROOM, [conference]);
+    const r = locked[0];
+    const before: RoomState = {
+      conference,
+      generation: r.generation,
+      openSince: r.open_since,
+      participants: r.participants,
+      twoPresentSince: r.two_present_since,
+    };
+    const change = await decide(before, reader(q, before));
+    const stored: StoredMonitoringEvent[] = [];
+    const lines = new Map<string, { endpointId: string; conference: string }>();
+    for (const e of change.events) {
+      const id = monitoringEventId(e.dedupeKey);
+      const payload: MonitoringPayload = { ...e.payload, callscope: { ...e.payload.callscope, eventId: id } };
+      const { rows } = await q(INSERT_EVENT, [
+        id,
+        conference,
+        e.source,
+        e.event,
+        e.occurredAt,
+        e.sessionId !== undefined ? String(e.sessionId) : null,
+        e.connectionId ?? null,
+        e.userId ?? null,
+        e.streamId ?? null,
+        JSON.stringify(payload),
+        e.dedupeKey,
+      ]);
+      const row = rows[0] as { seq: string | null; endpoints: string[] | null };
+      if (row.seq === null) continue;
+      stored.push({ ...e, payload, id, seq: BigInt(row.seq), conference });
+      for (const endpointId of row.endpoints ?? []) lines.set(endpointId, { endpointId, conference });
+    }
+    const room: RoomState = { ...before, ...change.room };
+    if (change.room) {
+      await q(
+        `UPDATE monitoring_room SET generation = $2, open_since = $3, participants = $4, two_present_since = $5,
+                updated_at = now()
+          WHERE conference = $1`,
+        [conference, room.generation, room.openSince, room.participants, room.twoPresentSince],
+      );
+    }
+    return { stored, room, deliveryLines: [...lines.values()] };
+  });
 }
 
 /** A conference's events in order (the timeline), optionally after a seq. */

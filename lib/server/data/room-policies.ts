@@ -71,7 +71,7 @@ export async function listRoomPolicies(): Promise<RoomPolicyDto[]> {
 
 /** A new policy (409 when its pattern has one already: the wrapper maps P2002). */
 export async function createRoomPolicy(input: RoomPolicyInput, actor?: Actor): Promise<RoomPolicyDto> {
-  return db().$transaction(async (tx) => {
+  const saved = await db().$transaction(async (tx) => {
     const row = await tx.roomPolicy.create({
       data: {
         conferencePattern: input.conference.trim(),
@@ -86,6 +86,7 @@ export async function createRoomPolicy(input: RoomPolicyInput, actor?: Actor): P
     await auditFor(actor, 'room_policy.create', row.id, { policy: dto }, tx);
     return dto;
   });
+  return forgetPolicies(saved);
 }
 
 export async function updateRoomPolicy(
@@ -94,7 +95,7 @@ export async function updateRoomPolicy(
   actor?: Actor,
 ): Promise<RoomPolicyDto> {
   if (!isUuid(id)) throw new RoomPolicyError('not_found', `No room policy ${id}`);
-  return db().$transaction(async (tx) => {
+  const saved = await db().$transaction(async (tx) => {
     const before = await tx.roomPolicy.findUnique({ where: { id } });
     if (!before) throw new RoomPolicyError('not_found', `No room policy ${id}`);
     const row = await tx.roomPolicy.update({
@@ -111,11 +112,12 @@ export async function updateRoomPolicy(
     await auditFor(actor, 'room_policy.update', id, { before: toDto(before), after: dto }, tx);
     return dto;
   });
+  return forgetPolicies(saved);
 }
 
 export async function deleteRoomPolicy(id: string, actor?: Actor): Promise<RoomPolicyDto> {
   if (!isUuid(id)) throw new RoomPolicyError('not_found', `No room policy ${id}`);
-  return db().$transaction(async (tx) => {
+  const saved = await db().$transaction(async (tx) => {
     const row = await tx.roomPolicy.findUnique({ where: { id } });
     if (!row) throw new RoomPolicyError('not_found', `No room policy ${id}`);
     await tx.roomPolicy.delete({ where: { id } });
@@ -123,12 +125,42 @@ export async function deleteRoomPolicy(id: string, actor?: Actor): Promise<RoomP
     await auditFor(actor, 'room_policy.delete', id, { policy: dto }, tx);
     return dto;
   });
+  return forgetPolicies(saved);
 }
 
-/** Every policy as enforcement reads them (the minute sweep matches rooms against them). */
-export async function roomPoliciesForEnforcement(): Promise<RoomPolicy[]> {
-  const rows = await db().roomPolicy.findMany();
-  return rows.map(toPolicy);
+/**
+ * Every policy as enforcement reads them (each connection and screen share, the minute sweep). Kept for
+ * POLICY_CACHE_MS: thousands of sessions opening must not each read the table. A change on this node applies at
+ * once (the cache is per process, on a globalThis key so the server's and Next's bundles share it); another
+ * node's change within POLICY_CACHE_MS.
+ */
+export function roomPoliciesForEnforcement(): Promise<RoomPolicy[]> {
+  const cache = policyCache();
+  if (cache.loaded && Date.now() - cache.loaded.at < POLICY_CACHE_MS) return cache.loaded.policies;
+  const policies = db()
+    .roomPolicy.findMany()
+    .then((rows) => rows.map(toPolicy));
+  cache.loaded = { at: Date.now(), policies };
+  policies.catch(() => {
+    if (cache.loaded?.policies === policies) cache.loaded = undefined;
+  });
+  return policies;
+}
+
+const POLICY_CACHE_MS = 2_000;
+const cacheKey = Symbol.for('callscope.roomPolicies');
+type PolicyCache = { loaded?: { at: number; policies: Promise<RoomPolicy[]> } };
+
+function policyCache(): PolicyCache {
+  const holder = globalThis as { [cacheKey]?: PolicyCache };
+  holder[cacheKey] ??= {};
+  return holder[cacheKey];
+}
+
+/** After a change on this node: the next enforcement reads the table. */
+function forgetPolicies<T>(result: T): T {
+  policyCache().loaded = undefined;
+  return result;
 }
 
 /** The policy that applies to a conference: an exact id beats any prefix, a longer prefix a shorter one. */

@@ -1,6 +1,6 @@
 /**
  * A conference pattern, as webhook endpoints and room policies name conferences: an exact id, or a prefix ending in
- * `*` (`lesson-*`). `*` alone matches every conference. The SQL twin is `conferencePatternSql` in data/monitoring.ts.
+ * `*` (`lesson-*`). `*` alone matches every conference. The SQL twin is in data/monitoring.ts (`conferencePatternSql`).
  */
 export function conferenceMatches(pattern: string, conference: string): boolean {
   return pattern.endsWith('*') ? conference.startsWith(pattern.slice(0, -1)) : conference === pattern;
