@@ -2,13 +2,13 @@ import Link from 'next/link';
 import { CopyId } from '@/components/copy-field';
 import { DataTable } from '@/components/data-table';
 import { useTimeFormat } from '@/components/display-zone-provider';
-import { IssueBadge, LiveBadge, QualityBadge } from '@/components/ui/badges';
+import { IssueBadge, LiveBadge, QualityBadge, RatingBadge } from '@/components/ui/badges';
 import { formatDuration, shortId } from '@/lib/client/format';
 import type { SessionListItem } from '@/lib/client/types';
 
 const MAX_BADGES = 3;
 
-/** Sessions as a table: start, duration, user, conference, participants, quality, issues. */
+/** Sessions as a table: start, duration, user, conference, participants, quality (and the user's rating), issues. */
 export function SessionTable({
   sessions,
   caption,
@@ -92,7 +92,10 @@ function SessionRow({
       </td>
       <td className="small">{[s.browser, s.os].filter(Boolean).join(' · ') || <span className="muted">—</span>}</td>
       <td>
-        <QualityBadge quality={s.quality} />
+        <div className="badges">
+          <QualityBadge quality={s.quality} />
+          {s.feedbackRating != null ? <RatingBadge rating={s.feedbackRating} /> : null}
+        </div>
       </td>
       <td>
         <div className="badges">

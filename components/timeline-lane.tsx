@@ -11,17 +11,20 @@ const TYPE_TEXT: Record<string, string> = {
   ice: 'ICE',
   connection: 'Connection',
   issue: 'Issue',
+  app: 'App event',
 };
 
 function markerClass(e: TimelineEvent): string {
   if (e.type === 'issue') return `marker marker-issue severity-${e.severity ?? 'warning'}`;
+  if (e.type === 'app') return 'marker marker-app';
   if (/failed|disconnected|closed/i.test(e.label)) return `marker marker-${e.type} marker-bad`;
   return `marker marker-${e.type}`;
 }
 
 /**
  * A participant's lane on the shared time axis: presence bars per session, and markers for joins, leaves,
- * rejoins, ICE/connection state changes and issues. Lined up with the charts' plot area below it.
+ * rejoins, ICE/connection state changes, issues and the page's own trace calls ("App event"). Lined up with the
+ * charts' plot area below it.
  */
 export function TimelineLane({
   domain,

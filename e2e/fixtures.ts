@@ -44,10 +44,15 @@ export async function replay(
   baseURL: string,
   file: string,
   identity: { user: string; session: string; conference: string },
+  extraFrames: unknown[][] = [],
 ): Promise<void> {
   const lines = readFileSync(path.join(FIXTURES_DIR, file), 'utf8').split('\n');
   const meta = JSON.parse(lines[1]);
-  const frames = lines.slice(2).filter((l) => l && !l.startsWith('["close"'));
+  // `extraFrames`: what the page traced of its own after the recording, e.g. `["metadata", null, {...}, delta]`.
+  const frames = [
+    ...lines.slice(2).filter((l) => l && !l.startsWith('["close"')),
+    ...extraFrames.map((f) => JSON.stringify(f)),
+  ];
   const token = await generateAuthToken(identity, E2E_JWT_SECRET, 600);
   const ws = new WebSocket(`${baseURL.replace(/^http/, 'ws')}/standup?rtcstats-token=${token}`, 'rtcstats#5.0', {
     headers: { 'User-Agent': meta.userAgent, Origin: meta.origin },

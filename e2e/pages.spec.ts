@@ -25,6 +25,33 @@ test('unknown ids show not-found states', async ({ page }) => {
   await expect(page.getByTestId('user-state')).toHaveAttribute('data-state', 'error');
 });
 
+test('API reference: every operation of /api/openapi.json, by tag, and a read tried from the page', async ({ page }) => {
+  await signIn(page, 'support');
+  await page.getByTestId('nav-api').click();
+  await expect(page).toHaveURL(/\/api-reference$/);
+  const doc = (await (await page.request.get('/api/openapi.json')).json()) as { paths: Record<string, object> };
+  const count = Object.values(doc.paths).flatMap((methods) => Object.keys(methods)).length;
+  await expect(page.getByTestId('api-operation')).toHaveCount(count);
+  const sessions = page.locator('[data-testid="api-operation"][data-method="GET"][data-path="/api/v1/sessions"]');
+  await expect(sessions).toHaveCount(1);
+  await sessions.locator(':scope > summary').click();
+  await expect(sessions.locator('tr', { hasText: 'limit' })).toContainText('default 50');
+  await sessions.locator('.schema-ref > summary', { hasText: 'SessionListItem' }).first().click();
+  await expect(sessions.locator('[data-field="participants"]').first()).toBeVisible();
+  // Tried with the signed-in session: the real answer, as received.
+  await sessions.getByLabel('limit (query)').fill('1');
+  await sessions.getByRole('button', { name: 'Send' }).click();
+  await expect(sessions.getByTestId('try-it-result')).toHaveAttribute('data-status', '200');
+  await expect(sessions.getByTestId('try-it-result')).toContainText('"nextCursor"');
+  await screenshot(page, 'api-reference');
+  // The filter is a plain GET form: the server draws only what matches.
+  await page.getByLabel('Filter operations').fill('webhook');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/q=webhook/);
+  await expect(sessions).toHaveCount(0);
+  await expect(page.locator('[data-testid="api-operation"][data-path="/api/v1/webhooks"]')).toHaveCount(2);
+});
+
 test.describe('with the sample call', () => {
   test.skip(!HAVE_FIXTURES, FIXTURES_SKIP_REASON);
 

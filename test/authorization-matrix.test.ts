@@ -20,6 +20,7 @@ type Access = 'public' | Role;
 /** Who may use what. `public` routes check their own credentials (ingest JWT, next-auth) or none. */
 const ACCESS: Record<string, Access> = {
   'GET /api/health': 'public',
+  'GET /api/openapi.json': 'public',
   'POST /api/setup': 'public',
   'GET /api/auth/[...nextauth]': 'public',
   'POST /api/auth/[...nextauth]': 'public',
@@ -73,6 +74,7 @@ const ACCESS: Record<string, Access> = {
   'PAGE /': 'support',
   'PAGE /live': 'support',
   'PAGE /connect': 'engineer',
+  'PAGE /api-reference': 'support',
   'PAGE /sessions/[id]': 'support',
   'PAGE /conferences/[conference]': 'support',
   'PAGE /users/[user]': 'support',

@@ -101,7 +101,7 @@ function readInOtherProcess(): Promise<ConferenceDetail> {
 
 /** What the API answer holds of the stored result: the pairs, the unreceived tracks, the analysis events. */
 function fromAnswer(detail: ConferenceDetail): ConferenceResult {
-  const analysisTypes = new Set(['ice', 'connection', 'issue']);
+  const analysisTypes = new Set(['ice', 'connection', 'issue', 'app']);
   return {
     pairs: detail.pairs,
     unreceived: detail.unreceived,

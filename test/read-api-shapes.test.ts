@@ -27,6 +27,7 @@ import { createApiKey } from '../lib/server/data/api-keys';
 import { generateAuthToken } from '../lib/shared/auth-token';
 import { HAVE_FIXTURES, RTCSTATS_FIXTURES, readRtcstatsFixture, SKIP_FIXTURES_MESSAGE } from './helpers/fixtures';
 import { eventually, openIngestSocket, replayFixture, waitClose, waitOpen } from './helpers/replay';
+import { openApiChecked } from './helpers/openapi-validate';
 import { noParams, parse, type RouteCaller, routeCaller } from './helpers/route-call';
 import { FIXTURE_SECRET, startTestServer, type TestServer } from './helpers/server';
 
@@ -54,7 +55,8 @@ let api: RouteCaller;
 
 beforeAll(async () => {
   server = await startTestServer();
-  api = routeCaller((await createApiKey({ name: `read-api-shapes ${stamp}`, role: 'support' })).key);
+  // Every answer is also validated against the OpenAPI document (GET /api/openapi.json).
+  api = openApiChecked(routeCaller((await createApiKey({ name: `read-api-shapes ${stamp}`, role: 'support' })).key));
   if (!HAVE_FIXTURES) return;
   await Promise.all(
     identities.map(({ file, ...identity }) =>

@@ -29,6 +29,7 @@ import {
   staffListResponseSchema,
 } from '../lib/schemas/settings';
 import { createApiKey } from '../lib/server/data/api-keys';
+import { openApiChecked } from './helpers/openapi-validate';
 import { noParams, parse, type RouteCaller, routeCaller } from './helpers/route-call';
 import { FIXTURE_SECRET, startTestServer, type TestServer } from './helpers/server';
 import { lockSigningKeys } from './helpers/signing-key-lock';
@@ -49,7 +50,8 @@ const stamp = `${Date.now()}_${Math.random().toString(36).slice(2, 7)}`;
 beforeAll(async () => {
   lock = await lockSigningKeys();
   server = await startTestServer({ secrets: [FIXTURE_SECRET] });
-  api = routeCaller((await createApiKey({ name: `settings-api-shapes ${stamp}`, role: 'admin' })).key);
+  // Every answer is also validated against the OpenAPI document (GET /api/openapi.json).
+  api = openApiChecked(routeCaller((await createApiKey({ name: `settings-api-shapes ${stamp}`, role: 'admin' })).key));
 });
 
 afterAll(async () => {

@@ -115,7 +115,10 @@ export function SearchPageClient() {
     <section className="page" aria-labelledby="search-title">
       <div className="page-head">
         <h1 id="search-title">Find a call</h1>
-        <p className="muted">Search by user id, conference (room) id or session id. Prefixes work.</p>
+        <p className="muted">
+          Search by user id, conference (room) id or session id. Prefixes work. Your app&apos;s metadata and feedback
+          too: <code>plan:pro</code>, <code>rating:&lt;=2</code>.
+        </p>
       </div>
       <SearchForm urlKey={urlKey} filters={filters} range={range} />
       {filters.q ? <KindHint kind={kind} q={filters.q} /> : null}
@@ -170,7 +173,7 @@ function SearchForm({ urlKey, filters, range }: { urlKey: string; filters: Searc
             name="q"
             type="search"
             className="search-input"
-            placeholder="user_alice, room_standup, a session id…"
+            placeholder="user_alice, room_standup, a session id, plan:pro, rating:<=2…"
             defaultValue={filters.q ?? ''}
             autoComplete="off"
             data-testid="search-input"

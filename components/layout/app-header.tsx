@@ -11,6 +11,7 @@ const NAV = [
   { href: '/', label: 'Search', role: 'support' },
   { href: '/live', label: 'Live', role: 'support' },
   { href: '/connect', label: 'Connect', role: 'engineer' },
+  { href: '/api-reference', label: 'API', role: 'support' },
   { href: '/settings', label: 'Settings', role: 'admin' },
 ] as const;
 

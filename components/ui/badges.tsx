@@ -38,3 +38,18 @@ export function LiveBadge() {
     </span>
   );
 }
+
+/** The user's own rating of the call (the page's `feedback` trace call), 1–5. */
+export function RatingBadge({ rating }: { rating: number }) {
+  const level = rating <= 2 ? 'low' : rating >= 4 ? 'high' : 'mid';
+  return (
+    <span
+      className={`badge rating rating-${level}`}
+      data-testid="rating"
+      data-rating={rating}
+      title="The user's own rating of the call"
+    >
+      ★ {rating}/5
+    </span>
+  );
+}

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { LoggedEvent } from '@/lib/stats/analyze/app-events';
 import type { TrackPair, TrackRef } from '@/lib/stats/analyze/pairing';
 import type {
+  AppData,
   ClientInfo,
   PeerConnectionAnalysis,
   SessionAnalysis,
@@ -10,7 +12,6 @@ import type {
   TrackMetric,
   TrackSummary,
 } from '@/lib/stats/analyze/types';
-import type { TraceEvent } from '@/lib/stats/model';
 
 /**
  * The read API's answers (app/api/v1/{sessions,search,conferences,users,live}, /api/health), declared once: the
@@ -23,9 +24,14 @@ import type { TraceEvent } from '@/lib/stats/model';
 
 const jsonObject = z.record(z.string(), z.unknown());
 
+/** Each `declared` value's run-time check, so the OpenAPI reference (lib/server/openapi) can describe it. */
+export const declaredChecks = new WeakMap<object, z.ZodType>();
+
 /** A value whose type lib/stats declares: `check` validates it at run time, `T` is its static type. */
 function declared<T>(check: z.ZodType = jsonObject) {
-  return z.custom<T>((value) => check.safeParse(value).success);
+  const schema = z.custom<T>((value) => check.safeParse(value).success);
+  declaredChecks.set(schema, check);
+  return schema;
 }
 
 const epochMs = z.number().nullable();
@@ -62,6 +68,8 @@ export const sessionListItemSchema = z.strictObject({
   processed: z.boolean(),
   /** Distinct users seen in the session's conference (null without a conference, or where not looked up). */
   participants: z.number().int().nullable(),
+  /** The rating of the page's last `feedback` trace call, 1–5 (README "Custom events"). */
+  feedbackRating: z.number().int().nullable(),
 });
 export type SessionListItem = z.infer<typeof sessionListItemSchema>;
 
@@ -123,6 +131,8 @@ const storedSessionSummarySchema = z.strictObject({
   source: declared<SessionAnalysis['source']>(),
   start: epochMs,
   end: epochMs,
+  /** The page's own events, metadata and feedback; absent from analyses stored before they were kept. */
+  app: declared<AppData>().optional(),
 });
 export type StoredSessionSummary = z.infer<typeof storedSessionSummarySchema>;
 
@@ -142,6 +152,10 @@ export const sessionDetailSchema = z.strictObject({
     sessionStart: epochMs,
     sessionEnd: epochMs,
     processing: z.strictObject({ start: epochMs, stop: epochMs, error: z.string().nullable() }),
+    /** The page's `metadata` trace calls merged, last value per key (search: `key:value`). */
+    metadata: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
+    /** The page's last `feedback` trace call (search: `rating:<=2`). */
+    feedback: z.strictObject({ rating: z.number().int().min(1).max(5), comment: z.string().nullable() }).nullable(),
   }),
   analysis: z
     .strictObject({
@@ -158,7 +172,8 @@ export type SessionDetail = z.infer<typeof sessionDetailSchema>;
 
 /** GET /api/v1/sessions/{id}/events. */
 export const eventLogSchema = z.strictObject({
-  events: z.array(declared<TraceEvent>()),
+  /** The page's own events are marked `app: true`, their names and values bounded (lib/stats/analyze/app-events.ts). */
+  events: z.array(declared<LoggedEvent>()),
   total: z.number().int(),
   truncated: z.boolean(),
   warnings: z.array(z.string()),
@@ -177,7 +192,8 @@ export type TrackSeries = z.infer<typeof trackSeriesSchema>;
 
 const timelineEventSchema = z.strictObject({
   time: z.number(),
-  type: z.enum(['joined', 'left', 'rejoined', 'ice', 'connection', 'issue']),
+  /** `app`: one of the page's own trace calls. */
+  type: z.enum(['joined', 'left', 'rejoined', 'ice', 'connection', 'issue', 'app']),
   label: z.string(),
   /** Issues only. */
   severity: z.string().optional(),

@@ -1,12 +1,14 @@
 import { z } from 'zod';
+import { parseSearchTerms, RATING_HELP } from '@/lib/shared/search-terms';
 import { cursor, epochMs, idText, limit } from './common';
 
 export const listSessionsQuery = z.object({
   user: idText.optional(),
   conference: idText.optional(),
   session: idText.optional(),
-  /** Prefix match on user, conference and session ids at once (the search box). */
-  q: idText.optional(),
+  /** Prefix match on user, conference and session ids at once (the search box), with `key:value` metadata terms
+   * and `rating:<=2`-style feedback terms (lib/shared/search-terms.ts). */
+  q: idText.refine((q) => parseSearchTerms(q).errors.length === 0, RATING_HELP).optional(),
   from: epochMs.optional(),
   to: epochMs.optional(),
   issue: z.string().regex(/^[a-z-]+$/).optional(),

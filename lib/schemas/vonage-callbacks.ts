@@ -65,3 +65,10 @@ export const vonageCallbackSchema = z
   });
 export type VonageCallback = z.infer<typeof vonageCallbackSchema>;
 export type VonageCallbackInput = z.input<typeof vonageCallbackSchema>;
+
+/** What `POST /api/v1/monitoring/vonage` answers (200): queued, or acknowledged and ignored (with why). */
+export const vonageReceiptSchema = z.union([
+  z.strictObject({ accepted: z.literal(true) }),
+  z.strictObject({ accepted: z.literal(false), ignored: z.enum(['unknown_event', 'too_old', 'in_future']) }),
+]);
+export type VonageReceipt = z.infer<typeof vonageReceiptSchema>;

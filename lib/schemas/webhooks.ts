@@ -99,6 +99,9 @@ export type WebhookEndpointDto = z.infer<typeof webhookEndpointDtoSchema>;
 
 export const webhookEndpointListSchema = z.strictObject({ endpoints: z.array(webhookEndpointDtoSchema) });
 export const webhookEndpointResponseSchema = z.strictObject({ endpoint: webhookEndpointDtoSchema });
+/** DELETE /api/v1/webhooks/{id}. */
+export const webhookDeletedResponseSchema = z.strictObject({ deleted: z.literal(true) });
+export type WebhookDeletedResponse = z.infer<typeof webhookDeletedResponseSchema>;
 
 /** POST /api/v1/webhooks and rotate-secret: the secret, shown this once. */
 export const webhookSecretResponseSchema = z.strictObject({

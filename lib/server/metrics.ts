@@ -274,6 +274,7 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 /** app/api's route handlers as templates; a static segment (`keys/grace`) before a parameter (`keys/:id`). */
 const API_ROUTES = [
   '/api/health',
+  '/api/openapi.json',
   '/api/setup',
   '/api/v1/conferences/:conference',
   '/api/v1/conferences/:conference/events',

@@ -38,7 +38,7 @@ export async function replayFixture(
   fixture: RtcstatsFixture,
   identity: RtcstatsIdentity,
   secret: string,
-  opts: { paceMs?: number } = {},
+  opts: { paceMs?: number; extraFrames?: unknown[][] } = {},
 ): Promise<{ code: number; reason: string }> {
   const token = await generateAuthToken(identity, secret, 600);
   const ws = openIngestSocket(wsUrl, {
@@ -48,7 +48,8 @@ export async function replayFixture(
     origin: fixture.metadata.origin,
   });
   await waitOpen(ws);
-  for (const frame of fixture.frames) {
+  // Frames the page traced of its own after the recording, e.g. `["metadata", null, {...}, delta]`.
+  for (const frame of [...fixture.frames, ...(opts.extraFrames ?? []).map((f) => JSON.stringify(f))]) {
     ws.send(frame);
     if (opts.paceMs) await new Promise((r) => setTimeout(r, opts.paceMs));
   }

@@ -1,15 +1,9 @@
-import { z } from 'zod';
+import { type SetupResponse, setupInput } from '@/lib/schemas/setup';
 import { ApiError, route } from '@/lib/server/api';
 import { countStaff, createStaff } from '@/lib/server/data/staff';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
-
-const setupInput = z.object({
-  email: z.email().max(254),
-  password: z.string().min(10).max(200),
-  name: z.string().trim().min(1).max(100).optional(),
-});
 
 // One server process: serialise setup requests so two racing first-admin requests cannot both pass the check.
 let setupLock: Promise<unknown> = Promise.resolve();
@@ -22,5 +16,7 @@ export const POST = route({ access: 'public', body: setupInput }, async ({ body 
   });
   setupLock = run.catch(() => undefined);
   const staff = await run;
-  return Response.json({ staff: { id: staff.id, email: staff.email, role: staff.role } }, { status: 201 });
+  return Response.json({ staff: { id: staff.id, email: staff.email, role: staff.role } } satisfies SetupResponse, {
+    status: 201,
+  });
 });

@@ -3,15 +3,16 @@ import type { Prisma } from '@/lib/generated/prisma/client';
 import type { TimelineEvent } from '@/lib/schemas/read-api';
 import { db } from '@/lib/server/db/client';
 import { type ConferencePairing, type ConferenceParticipant, pairConference } from '@/lib/stats/analyze/pairing';
-import type { SessionAnalysis } from '@/lib/stats/analyze/types';
+import type { AppEvent, SessionAnalysis } from '@/lib/stats/analyze/types';
 import { loadAnalysis } from './read-sessions';
 import { roundNumbers } from './round-numbers';
 
 /**
  * A conference's computed results, stored in `conference_result`: the track pairs with their fault verdicts
  * (lib/stats/analyze/pairing.ts, numbers rounded once, here), the outbound tracks nobody received, and each
- * session's timeline events that come from its analysis (ICE and connection states, issues). Computed when a
- * session's analysis is stored (process-session.ts calls `refreshConferenceResult`), read by getConference.
+ * session's timeline events that come from its analysis (ICE and connection states, issues, the page's own trace
+ * calls). Computed when a session's analysis is stored (process-session.ts calls `refreshConferenceResult`), read
+ * by getConference.
  *
  * Every node may compute: a result is written under a transaction-scoped advisory lock per conference, and names
  * the sessions it was computed from (`sessions_stamp`: id and features_processing_stop of each of the conference's
@@ -25,7 +26,7 @@ import { roundNumbers } from './round-numbers';
 /** A conference page shows (and pairs) at most this many sessions: the first by first event. */
 const MAX_SESSIONS = 200;
 /** The format of the stored `result`; a stored result of another version is computed again. */
-const RESULT_VERSION = 1;
+const RESULT_VERSION = 2;
 /** Advisory lock class (first key) of the per-conference lock; the second key is hashtext(name). */
 const LOCK_CLASS = 0x63736372; // 'cscr'
 /** A 200-session conference loads 200 analyses with their series inside the lock. */
@@ -61,6 +62,16 @@ function sessionsStamp(rows: Pick<SessionRow, 'id' | 'featuresProcessingStop'>[]
     .join(',');
 }
 
+/** Longest value preview on a timeline label: the event log has the whole (bounded) value. */
+const APP_LABEL_VALUE = 80;
+
+/** `myAppEvent {"x":1}`: the name the page traced and the start of its value. */
+function appEventLabel(e: AppEvent): string {
+  const value = e.value == null ? '' : typeof e.value === 'string' ? e.value : JSON.stringify(e.value);
+  const preview = value.length > APP_LABEL_VALUE ? `${value.slice(0, APP_LABEL_VALUE - 1)}…` : value;
+  return preview ? `${e.name} ${preview}` : e.name;
+}
+
 function analysisEvents(analysis: SessionAnalysis): TimelineEvent[] {
   const events: TimelineEvent[] = [];
   for (const pc of analysis.peerConnections) {
@@ -72,6 +83,7 @@ function analysisEvents(analysis: SessionAnalysis): TimelineEvent[] {
   for (const issue of analysis.issues) {
     events.push({ time: issue.start, type: 'issue', label: issue.message, severity: issue.severity });
   }
+  for (const e of analysis.app.events) events.push({ time: e.time, type: 'app', label: appEventLabel(e) });
   return events.sort((a, b) => a.time - b.time);
 }
 

@@ -13,6 +13,8 @@ import {
 } from '@/lib/schemas/read-api';
 import type { ListSessionsQuery } from '@/lib/schemas/sessions';
 import { db } from '@/lib/server/db/client';
+import { parseSearchTerms } from '@/lib/shared/search-terms';
+import { NO_APP_DATA } from '@/lib/stats/analyze/app-events';
 import { downsample, sliceSeries } from '@/lib/stats/analyze/downsample';
 import { decodeSeriesBlob } from '@/lib/stats/analyze/series-blob';
 import type {
@@ -62,6 +64,7 @@ export function toListItem(r: SessionRow): SessionListItem {
     lastEventAt: epochMsOrNull(r.lastEventAt),
     processed: r.featuresProcessingStop !== null && r.processingError === null,
     participants: null,
+    feedbackRating: r.feedbackRating,
   };
 }
 
@@ -81,23 +84,29 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** Sessions, newest first, keyset-paginated by id. Ids match exactly, `q` matches any id by prefix. */
+/**
+ * Sessions, newest first, keyset-paginated by id. Ids match exactly; `q` matches any id by prefix, and its
+ * `key:value` and `rating:` terms the session's metadata and feedback (GIN index on `metadata_terms`).
+ */
 export async function listSessions(q: ListSessionsQuery): Promise<SessionPage> {
   const and: Prisma.RtcstatsSessionWhereInput[] = [];
   if (q.user) and.push({ rtcstatsUser: q.user });
   if (q.conference) and.push({ rtcstatsConference: q.conference });
   if (q.session) and.push({ rtcstatsSession: q.session });
-  if (q.q) {
-    const prefix = escapeLike(q.q);
+  const terms = q.q ? parseSearchTerms(q.q) : undefined;
+  if (terms?.text) {
+    const prefix = escapeLike(terms.text);
     and.push({
       OR: [
         { rtcstatsUser: { startsWith: prefix } },
         { rtcstatsConference: { startsWith: prefix } },
         { rtcstatsSession: { startsWith: prefix } },
-        ...(/^\d+$/.test(q.q) ? [{ id: BigInt(q.q) }] : []),
+        ...(/^\d+$/.test(terms.text) ? [{ id: BigInt(terms.text) }] : []),
       ],
     });
   }
+  if (terms?.metadata.length) and.push({ metadataTerms: { hasEvery: terms.metadata } });
+  if (terms?.rating) and.push({ feedbackRating: terms.rating });
   // Time range on the call's own time (client clock), falling back to the server's session_start.
   if (q.from !== undefined || q.to !== undefined) {
     const range = {
@@ -235,6 +244,8 @@ export async function getSessionDetail(id: string): Promise<SessionDetail | null
         stop: epochMsOrNull(row.featuresProcessingStop),
         error: row.processingError,
       },
+      metadata: stored<Record<string, string | number> | null>(row.metadata),
+      feedback: row.feedbackRating === null ? null : { rating: row.feedbackRating, comment: row.feedbackComment },
     },
     analysis: analysis
       ? {
@@ -341,5 +352,6 @@ export async function loadAnalysis(
     summary: s.summary,
     counts: s.counts,
     warnings: stored<string[]>(analysis.warnings),
+    app: s.app ?? NO_APP_DATA,
   };
 }

@@ -1,11 +1,12 @@
 import { db, inTransaction } from '@/lib/server/db/client';
 import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
+import { metadataTerms } from '@/lib/shared/search-terms';
 import { encodeSeriesBlob } from '@/lib/stats/analyze/series-blob';
 import type { SessionAnalysis, TrackAnalysis } from '@/lib/stats/analyze/types';
 
 /**
  * Data access for processing: claiming a session row for a run, recording a failure, and storing a run's results
- * (tracks, issues, the session analysis and the row's quality columns) in one transaction, replacing the last run's.
+ * (tracks, issues, the session analysis and the row's quality, metadata and feedback columns) in one transaction, replacing the last run's.
  */
 
 export interface SessionToProcess {
@@ -155,11 +156,23 @@ export async function storeAnalysis(
         JSON.stringify(analysis.warnings ?? []),
       ],
     );
+    const { metadata, feedback } = analysis.app;
     const { rowCount } = await q(
       `UPDATE "rtcstats-server" SET features_processing_stop = now(), processed_bytes = $2, quality = $3,
-              issue_types = $4::text[], issue_count = $5, processing_error = NULL
+              issue_types = $4::text[], issue_count = $5, processing_error = NULL, metadata = $6::jsonb,
+              metadata_terms = $7::text[], feedback_rating = $8, feedback_comment = $9
         WHERE id = $1`,
-      [id, String(processedBytes), QUALITY[analysis.summary.verdict], issueTypes, analysis.issues.length],
+      [
+        id,
+        String(processedBytes),
+        QUALITY[analysis.summary.verdict],
+        issueTypes,
+        analysis.issues.length,
+        metadata ? JSON.stringify(metadata) : null,
+        metadataTerms(metadata),
+        feedback?.rating ?? null,
+        feedback?.comment ?? null,
+      ],
     );
     // As Prisma's update did: a row that is gone (erased meanwhile) undoes the results.
     if (rowCount === 0) throw new Error(`session ${id} not found`);
@@ -175,6 +188,7 @@ function analysisSummary(a: SessionAnalysis) {
     source: a.source,
     start: a.start,
     end: a.end,
+    app: a.app,
   };
 }
 

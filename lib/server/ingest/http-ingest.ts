@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Bowser from 'bowser';
+import type { FramesResult, UploadResult } from '@/lib/schemas/ingest';
 import { ApiError, resolveActor } from '@/lib/server/api';
 import { IngestAuthError, type VerifiedIngest, verifyIngestToken } from '@/lib/server/auth/ingest-token';
 import { serverContext } from '@/lib/server/context';
@@ -14,7 +15,6 @@ import { logger } from '@/lib/server/logger';
 import { connectionRefused, type IngestProtocol, ingestReceived, REFUSED } from '@/lib/server/metrics';
 import { hasRole } from '@/lib/shared/roles';
 import { maybeGunzip } from '@/lib/stats/decode/detect';
-import type { DumpFormat } from '@/lib/stats/model';
 import { obfuscateIp } from '@/lib/stats/decode/address-obfuscation';
 import { clientFromUserAgentData } from '@/lib/stats/decode/user-agent-data';
 
@@ -87,17 +87,6 @@ function uploadedClient(userAgent: string | undefined, userAgentData: unknown) {
     browserVersion: parsed?.browser.name ? parsed.browser.version : (hints?.browser?.version ?? undefined),
     osName: parsed?.os.name ?? hints?.os?.name,
   };
-}
-
-export interface UploadResult {
-  id: string;
-  dumpId: string;
-  format: DumpFormat;
-  user: string | null;
-  session: string | null;
-  conference: string | null;
-  historical: boolean;
-  bytes: number;
 }
 
 /** POST /api/v1/upload: one whole dump becomes one ended session, then is processed like any other. */
@@ -183,12 +172,6 @@ export async function handleUpload(req: Request): Promise<UploadResult> {
     historical,
     bytes,
   };
-}
-
-export interface FramesResult {
-  sessionId: string;
-  accepted: number;
-  ended: boolean;
 }
 
 /**

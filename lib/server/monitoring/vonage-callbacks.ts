@@ -19,6 +19,7 @@ import {
   VONAGE_EVENTS,
   VONAGE_MAX_BODY_BYTES,
   type VonageCallback,
+  type VonageReceipt,
   vonageCallbackSchema,
 } from '@/lib/schemas/vonage-callbacks';
 import type { NewMonitoringEvent } from '@/lib/server/data/monitoring';
@@ -52,11 +53,6 @@ export interface VonageCallbackJob {
   /** How many times a session callback waited for its conference (data rule). */
   deferrals?: number;
 }
-
-/** What the route answers: queued, or acknowledged and ignored (with why). */
-export type VonageReceipt =
-  | { accepted: true }
-  | { accepted: false; ignored: 'unknown_event' | 'too_old' | 'in_future' };
 
 /** Why a callback is refused; the route wrapper answers with the status (nothing is stored). */
 export class VonageCallbackError extends DomainError<

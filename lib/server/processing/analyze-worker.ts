@@ -11,12 +11,13 @@ import { parentPort } from 'node:worker_threads';
 import type { EventLog } from '@/lib/schemas/read-api';
 import { tryParseFrameBatch } from '@/lib/server/ingest/frame-batch';
 import { analyzeBuffer } from '@/lib/stats/analyze/analyze';
+import { type LoggedEvent, loggedEvent } from '@/lib/stats/analyze/app-events';
 import type { SessionAnalyzerOptions } from '@/lib/stats/analyze/session-analyzer';
 import { obfuscateInternalsDocument } from '@/lib/stats/decode/address-obfuscation';
 import { decodeDump } from '@/lib/stats/decode/detect';
 import { DumpFormatError } from '@/lib/stats/decode/dump-format-error';
 import { readDumpInfo } from '@/lib/stats/decode/dump-info';
-import type { TraceEvent } from '@/lib/stats/model';
+import type { DumpFormat } from '@/lib/stats/model';
 import { type LiveFeedEntry, LiveStates } from './live-states';
 
 type WorkerRequest =
@@ -52,12 +53,15 @@ const live = new LiveStates();
 export type WorkerReply = { id: number; result?: unknown; error?: string; dumpFormatError?: DumpFormatError['kind'] };
 
 function eventLog(dump: Buffer, req: Extract<WorkerRequest, { mode: 'events' }>): EventLog {
-  const events: TraceEvent[] = [];
+  const events: LoggedEvent[] = [];
   const warnings: string[] = [];
   let total = 0;
+  let format: DumpFormat | undefined;
   const typeFilter = req.type?.toLowerCase();
   decodeDump(dump, {
-    metadata: () => {},
+    metadata: (m) => {
+      format = m.format;
+    },
     stats: () => {},
     warn: (m) => {
       if (warnings.length < 50) warnings.push(m);
@@ -66,7 +70,7 @@ function eventLog(dump: Buffer, req: Extract<WorkerRequest, { mode: 'events' }>)
       if (req.pc !== undefined && String(e.pc) !== req.pc) return;
       if (typeFilter && !e.type.toLowerCase().includes(typeFilter)) return;
       total++;
-      if (events.length < req.limit) events.push(e);
+      if (events.length < req.limit) events.push(loggedEvent(format, e));
     },
   });
   return { events, total, truncated: total > events.length, warnings };

@@ -5,6 +5,7 @@
  */
 
 import type { DumpMetadata, DumpSink, StatsReport, StatsSample, TraceEvent } from '../model';
+import { AppEvents, isAppEvent } from './app-events';
 import { ClientState } from './client';
 import { ConnectionState } from './connection-state';
 import { detectIssues } from './issues';
@@ -58,6 +59,7 @@ export class SessionAnalyzer implements DumpSink {
   private readonly mediaTracks = new MediaTrackRegistry();
   private readonly connections = new Map<string, ConnectionEntry>();
   private readonly tracks: TrackState[] = [];
+  private readonly app = new AppEvents();
   private readonly eventsByType: Record<string, number> = {};
   private eventCount = 0;
   private statsSamples = 0;
@@ -94,6 +96,11 @@ export class SessionAnalyzer implements DumpSink {
     this.eventCount++;
     this.eventsByType[ev.type] = (this.eventsByType[ev.type] ?? 0) + 1;
     this.touch(ev.time);
+    if (isAppEvent(this.meta?.format, ev.type)) {
+      this.app.add(ev);
+      // The page's own event names no connection of its own: a pc id it gives never creates one.
+      if (ev.pc === null || !this.connections.has(ev.pc)) return;
+    }
     if (ev.pc === null) {
       if (ev.type === 'setVideoType') this.videoType(ev.value);
       else this.client.event(ev, this.mediaTracks);
@@ -208,6 +215,7 @@ export class SessionAnalyzer implements DumpSink {
         warnings: this.warningCount,
       },
       warnings: this.warnings,
+      app: this.app.result(),
     };
   }
 

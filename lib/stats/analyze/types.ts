@@ -344,6 +344,32 @@ export interface SessionSummary {
   verdict: 'good' | 'fair' | 'poor' | 'no-media';
 }
 
+/** One of the page's own trace calls (a name Callscope does not know), bounded by app-events.ts. */
+export interface AppEvent {
+  time: number;
+  pc: string | null;
+  /** At most 64 characters (longer names are cut, ending in `…`). */
+  name: string;
+  /** As traced, or its JSON cut to 1,024 characters (a string ending in `…`) when longer. */
+  value: unknown;
+}
+
+/** The page's `feedback` trace call: a rating of 1 to 5 and an optional comment. */
+export interface Feedback {
+  rating: number;
+  comment: string | null;
+  time: number;
+}
+
+/** What the page traced of its own: custom events, its `metadata` (merged, last value per key) and `feedback`. */
+export interface AppData {
+  metadata: Record<string, string | number> | null;
+  feedback: Feedback | null;
+  /** The first MAX_APP_EVENTS, in order; `eventCount` says how many there were. */
+  events: AppEvent[];
+  eventCount: number;
+}
+
 export interface SessionAnalysis {
   version: 1;
   identity: { session: string | null; user: string | null; conference: string | null };
@@ -365,4 +391,6 @@ export interface SessionAnalysis {
   counts: { events: number; eventsByType: Record<string, number>; statsSamples: number; warnings: number };
   /** Decoder and analyser warnings (first 50). */
   warnings: string[];
+  /** The page's own trace calls, metadata and feedback (rtcstats and Jitsi dumps; empty for webrtc-internals). */
+  app: AppData;
 }

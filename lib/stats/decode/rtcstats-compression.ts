@@ -279,12 +279,18 @@ function reverse(table: Record<string, string | number>, extra: Record<string, s
 }
 
 const METHOD_BY_KEY = reverse(METHOD_TABLE, METHOD_DECOMPRESSION_ONLY);
+const METHOD_NAMES: Record<string, true> = Object.fromEntries(Object.values(METHOD_BY_KEY).map((name) => [name, true]));
 const STATS_TYPE_BY_KEY = reverse(STATS_TYPE_TABLE);
 const STATS_PROPERTY_BY_KEY = reverse(STATS_PROPERTY_TABLE, STATS_PROPERTY_DECOMPRESSION_ONLY);
 
 /** Wire method key → method name; unknown keys (custom `:methods`, strings) pass through as strings. */
 export function decompressMethod(key: string | number): string {
   return METHOD_BY_KEY[String(key)] ?? String(key);
+}
+
+/** An rtcstats-js API method name (decompressed): not one of the page's own custom trace calls. */
+export function isRtcstatsMethod(name: string): boolean {
+  return Object.hasOwn(METHOD_NAMES, name);
 }
 
 /** Compressed stats `type` value → full type string; unknown values (e.g. `compute-pressure`) pass through. */

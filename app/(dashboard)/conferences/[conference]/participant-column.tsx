@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { memo } from 'react';
 import { TimelineLane } from '@/components/timeline-lane';
 import { TrackPanel } from '@/components/track-panel';
-import { IssueBadge, LiveBadge, QualityBadge } from '@/components/ui/badges';
+import { IssueBadge, LiveBadge, QualityBadge, RatingBadge } from '@/components/ui/badges';
 import { formatDuration } from '@/lib/client/format';
 import type { TimelineEvent } from '@/lib/client/types';
 import { type Participant, participantName, TRACK_GROUPS } from './conference-model';
@@ -56,6 +56,7 @@ function ParticipantColumnImpl({ participant, events, domain, range, syncId, sen
                 {formatTime(s.start)} · {formatDuration(s.durationMs)} · {[s.browser, s.os].filter(Boolean).join(' / ') || 'unknown client'}
               </span>{' '}
               <QualityBadge quality={s.quality} />
+              {s.feedbackRating != null ? <RatingBadge rating={s.feedbackRating} /> : null}
             </li>
           ))}
         </ul>

@@ -33,13 +33,21 @@ function EventRow({ event, start }: { event: SessionEvent; start: number | null 
         className={/fail|error/i.test(event.type) ? 'row-error' : undefined}
         data-testid="event-row"
         data-type={event.type}
+        data-app={event.app ? 'true' : undefined}
       >
         <td className="nowrap mono small">
           {formatTime(event.time)}
           {start != null ? <span className="muted"> +{((event.time - start) / 1000).toFixed(2)}s</span> : null}
         </td>
         <td className="mono small">{event.pc ?? 'client'}</td>
-        <td className="mono small">{event.type}</td>
+        <td className="mono small">
+          {event.app ? (
+            <span className="badge app-badge" title="Traced by the page itself">
+              app
+            </span>
+          ) : null}{' '}
+          {event.type}
+        </td>
         <td className="mono small event-value">
           {hasDetail ? (
             <button type="button" className="link-button" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
@@ -62,7 +70,7 @@ function EventRow({ event, start }: { event: SessionEvent; start: number | null 
   );
 }
 
-/** The peer connections' API trace: filter by connection, event type, or any text. */
+/** The peer connections' API trace and the page's own events: filter by connection, event type, or any text. */
 export function EventLog({
   events,
   isLoading,
@@ -79,6 +87,7 @@ export function EventLog({
   const [pc, setPc] = useState('');
   const [type, setType] = useState('');
   const [text, setText] = useState('');
+  const [appOnly, setAppOnly] = useState(false);
   const [limit, setLimit] = useState(PAGE);
   const pcs = useMemo(() => [...new Set(events.map((e) => e.pc ?? 'client'))], [events]);
   const types = useMemo(() => [...new Set(events.map((e) => e.type))].sort(), [events]);
@@ -86,6 +95,7 @@ export function EventLog({
     const needle = text.trim().toLowerCase();
     return events.filter(
       (e) =>
+        (!appOnly || e.app === true) &&
         (!pc || (e.pc ?? 'client') === pc) &&
         (!type || e.type.toLowerCase().includes(type.toLowerCase())) &&
         (!needle ||
@@ -94,7 +104,7 @@ export function EventLog({
             .includes(needle) ||
           e.type.toLowerCase().includes(needle)),
     );
-  }, [events, pc, type, text]);
+  }, [events, pc, type, text, appOnly]);
 
   return (
     <div className="event-log" data-testid="event-log">
@@ -120,6 +130,15 @@ export function EventLog({
             placeholder="relay, failed, 1234…"
           />
         </Field>
+        <label className="small">
+          <input
+            type="checkbox"
+            checked={appOnly}
+            onChange={(e) => setAppOnly(e.target.checked)}
+            data-testid="event-filter-app"
+          />{' '}
+          The app&apos;s own only
+        </label>
         <span className="muted small" aria-live="polite">
           {filtered.length} of {events.length} events{truncated ? ' (log truncated)' : ''}
         </span>

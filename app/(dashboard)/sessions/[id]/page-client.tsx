@@ -6,6 +6,7 @@ import { Panel } from '@/components/panel';
 import { useSession, useSessionEvents } from '@/lib/client/hooks/use-session';
 import { useZoomRange } from '@/lib/client/hooks/use-zoom-range';
 import type { SessionDetail, SessionEvent } from '@/lib/client/types';
+import { AppDataPanel } from './app-data-panel';
 import { ConnectionsSection } from './connections';
 import { EventLog } from './event-log';
 import { IssuesPanel } from './issues-panel';
@@ -51,6 +52,7 @@ function SessionView({ detail, events }: { detail: SessionDetail; events: Return
         <ClientPanel session={s} client={client} />
         <SummaryPanel summary={summary} />
       </div>
+      <AppDataPanel detail={detail} />
       <IssuesPanel issues={detail.issues} onZoom={zoom.select} />
       <MediaRequestsPanel requests={client?.mediaRequests ?? []} />
       <ConnectionsSection analysis={detail.analysis} events={eventList} />

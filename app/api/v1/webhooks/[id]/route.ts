@@ -1,4 +1,4 @@
-import { updateWebhookInput } from '@/lib/schemas/webhooks';
+import { updateWebhookInput, type WebhookDeletedResponse } from '@/lib/schemas/webhooks';
 import { auditActor, route } from '@/lib/server/api';
 import { deleteWebhookEndpoint, getWebhookEndpoint } from '@/lib/server/data/webhooks';
 import { updateEndpoint } from '@/lib/server/webhooks/manage';
@@ -22,6 +22,6 @@ export const DELETE = route<undefined, undefined, { id: string }>(
   { access: 'admin' },
   async ({ params, actor, req }) => {
     await deleteWebhookEndpoint(params.id, auditActor(actor, req));
-    return { deleted: true };
+    return { deleted: true } satisfies WebhookDeletedResponse;
   },
 );
