@@ -6,6 +6,7 @@
 
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { logger } from '@/lib/server/logger';
 import { PrismaClient } from '@/lib/generated/prisma/client';
 
 const globalKey = Symbol.for('callscope.prisma');
@@ -16,6 +17,10 @@ export function connectDatabase(url: string): PrismaClient {
   const existing = holder[globalKey];
   if (existing && existing.url === url) return existing.client;
   const pool = new pg.Pool({ connectionString: url, max: poolSize() });
+  // An idle connection PostgreSQL ends (restart, failover, a dropped database) is an 'error' on the pool; without a
+  // listener it would end the process. Prisma's adapter adds one only once Prisma first queries, and plain-SQL
+  // writes (inTransaction) may come first. The next query opens a new connection.
+  pool.on('error', (err) => logger().warn({ err: err.message }, 'database connection lost'));
   // The adapter ends the pool when the client disconnects, as it does a pool of its own. Under load a transaction
   // waits for a connection rather than failing after Prisma's default 2 s (thousands of sessions ending at once).
   const client = new PrismaClient({

@@ -57,9 +57,10 @@ export function ConferencePageClient({ name, initialData }: { name: string; init
               <h2 className="panel-title">Who receives whom</h2>
               <PairsList pairs={pairs} onZoom={zoom.select} />
             </div>
-            <MonitoringEventsPanel name={name} live={detail.conference.live} />
             <ZoomBar zoom={zoom} domain={domain} />
             <ParticipantGrid name={name} detail={detail} pairs={pairs} zoom={zoom} domain={domain} />
+            {/* Below the columns: its rows arrive after hydration and must not move the columns as they do. */}
+            <MonitoringEventsPanel name={name} live={detail.conference.live} />
           </>
         ) : null}
       </DataState>
