@@ -1,4 +1,5 @@
 import { type ConnectionAttemptInput, insertConnectionAttempts } from '@/lib/server/data/connection-attempts';
+import { TokenBucket } from '@/lib/server/ingest/ingest-limits';
 import { logger } from '@/lib/server/logger';
 import { obfuscateIp } from '@/lib/stats/decode/address-obfuscation';
 
@@ -38,8 +39,8 @@ function clip(value: string | null | undefined, max: number): string | null {
 export class RejectedAttempts {
   /** Refused attempts not recorded (over the bound, or their write failed) since this node started. */
   notRecorded = 0;
-  private tokens: number;
-  private refilledAt = Date.now();
+  /** One second's worth of attempts, refilled at `perSecond` (ingest-limits.ts's bucket). */
+  private readonly bucket: TokenBucket;
   private pending: ConnectionAttemptInput[] = [];
   private timer?: NodeJS.Timeout;
   private writing?: Promise<void>;
@@ -49,7 +50,7 @@ export class RejectedAttempts {
     readonly perSecond: number,
     private readonly write: (rows: ConnectionAttemptInput[]) => Promise<void> = insertConnectionAttempts,
   ) {
-    this.tokens = this.capacity();
+    this.bucket = new TokenBucket(perSecond, Math.max(1, perSecond));
   }
 
   /** Keeps the attempt for the next batch, or counts it when over the bound. Never throws, never waits. */
@@ -86,18 +87,9 @@ export class RejectedAttempts {
     await this.flush();
   }
 
-  private capacity(): number {
-    return Math.max(1, this.perSecond);
-  }
-
+  /** 0 records nothing (the bucket's own 0 would mean unlimited). */
   private take(): boolean {
-    if (this.perSecond <= 0) return false;
-    const now = Date.now();
-    this.tokens = Math.min(this.capacity(), this.tokens + ((now - this.refilledAt) / 1000) * this.perSecond);
-    this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    return this.perSecond > 0 && this.bucket.take(1, Date.now());
   }
 
   private schedule(): void {
