@@ -57,5 +57,27 @@ try {
 } catch {
   failed += e2e === 0 ? 0 : 1;
 }
+// The names of what failed (and, for Playwright, what passed only on its retry), last, where a CI log's tail shows them.
+const names = [];
+try {
+  const v = JSON.parse(readFileSync(path.join(reports, 'vitest.json'), 'utf8'));
+  for (const f of v.testResults) {
+    for (const a of f.assertionResults) if (a.status === 'failed') names.push(`failed: ${path.relative(root, f.name)} › ${a.fullName}`);
+    if (f.status === 'failed' && f.assertionResults.length === 0) names.push(`failed: ${path.relative(root, f.name)} (${f.message ?? 'no tests ran'})`);
+  }
+} catch {}
+try {
+  const p = JSON.parse(readFileSync(path.join(reports, 'playwright.json'), 'utf8'));
+  const walk = (suite, titles) => {
+    for (const s of suite.suites ?? []) walk(s, [...titles, s.title]);
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        if (t.status === 'unexpected' || t.status === 'flaky') names.push(`${t.status === 'flaky' ? 'flaky' : 'failed'}: ${[...titles, spec.title].filter(Boolean).join(' › ')}`);
+      }
+    }
+  };
+  for (const s of p.suites ?? []) walk(s, [s.title]);
+} catch {}
+for (const n of names) console.log(n);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(unit !== 0 || e2e !== 0 || failed > 0 ? 1 : 0);
