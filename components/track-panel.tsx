@@ -110,6 +110,12 @@ interface TrackPanelProps {
   onRangeSelect?: (from: number, to: number) => void;
   lazy?: boolean;
   chartHeight?: number;
+  /** Only these charts (the printed report: bitrate and loss); default every chart of the track's kind. */
+  only?: TrackMetric[];
+  /** The track the URL names (`?track=`): marked, and scrolled to when the page opens. */
+  selected?: boolean;
+  /** Select this track by its id (or, when it is selected, no track): shows the header's "Select" toggle. */
+  onSelect?: (trackId: string) => void;
 }
 
 /** True once the element came near the viewport (always true when not lazy). */
@@ -138,6 +144,14 @@ function useNearViewport(lazy: boolean) {
   return { ref, near };
 }
 
+/** A page opened on a link naming this track shows it: scrolled into view once, at mount. */
+function useScrollToSelected(ref: React.RefObject<HTMLElement | null>, selected: boolean) {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: at mount only; selecting a track later must not jump
+  useEffect(() => {
+    if (selected) ref.current?.scrollIntoView({ block: 'center', inline: 'center' });
+  }, []);
+}
+
 /** A chart's title line above its plot (px), for the placeholder's height. */
 const CHART_TITLE_HEIGHT = 16;
 
@@ -150,16 +164,24 @@ function TrackPanelImpl({
   onRangeSelect,
   lazy = false,
   chartHeight = 90,
+  only,
+  selected = false,
+  onSelect,
 }: TrackPanelProps) {
   // Big conferences fetch a track's series only when it scrolls near (keeps the first load small).
-  const { ref, near } = useNearViewport(lazy);
+  // The selected track (a link's) loads at once: the page scrolls to it.
+  const { ref, near } = useNearViewport(lazy && !selected);
   const { data, isLoading, error } = useTrackSeries(
     track.sessionId,
     track.trackKey,
     trackPanelSeriesRange(range),
     near,
   );
-  const metrics = useMemo(() => CHART_METRICS.filter((m) => m.kinds.includes(track.kind)), [track.kind]);
+  const metrics = useMemo(
+    () => CHART_METRICS.filter((m) => m.kinds.includes(track.kind) && (!only || only.includes(m.metric))),
+    [track.kind, only],
+  );
+  useScrollToSelected(ref, selected);
   const rowsByMetric = useMemo(() => {
     const out: Record<string, ChartRow[]> = {};
     for (const m of metrics) {
@@ -175,12 +197,13 @@ function TrackPanelImpl({
   return (
     <section
       ref={ref}
-      className={`track track-${track.kind}`}
+      className={`track track-${track.kind}${selected ? ' track-selected' : ''}`}
       data-testid="track"
       data-track-key={track.trackKey}
       data-track-id={track.id}
       data-kind={track.kind}
       data-direction={track.direction}
+      data-selected={selected}
       aria-label={`${trackTitle(track)}${peer ? ` ${peer}` : ''}`}
     >
       <header className="track-header">
@@ -191,6 +214,18 @@ function TrackPanelImpl({
         <span className="muted small">
           {[track.codec, track.label, track.ssrc != null ? `ssrc ${track.ssrc}` : null].filter(Boolean).join(' · ')}
         </span>
+        {onSelect ? (
+          <button
+            type="button"
+            className="btn btn-small track-select"
+            aria-pressed={selected}
+            onClick={() => onSelect(track.id)}
+            data-testid="track-select"
+            title="Keep this track in the page's link"
+          >
+            {selected ? 'Selected' : 'Select'}
+          </button>
+        ) : null}
       </header>
       <TrackSummaryLine track={track} />
       {error ? (

@@ -4,9 +4,9 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { Breadcrumbs } from '@/components/breadcrumbs';
 
-/** The id an unknown detail URL asked for: its last path segment (not-found documents get no params). */
-function requestedId(pathname: string | null): string {
-  const last = pathname?.split('/').filter(Boolean).at(-1) ?? '';
+/** The id an unknown detail URL asked for: its `at`-th path segment from the end (not-found documents get no params). */
+function requestedId(pathname: string | null, at: number): string {
+  const last = pathname?.split('/').filter(Boolean).at(-at) ?? '';
   try {
     return decodeURIComponent(last);
   } catch {
@@ -21,8 +21,17 @@ function requestedId(pathname: string | null): string {
  * (a prefix of it, a typo, or the same id as another kind may find the call). A plain GET form: it works before
  * hydration too.
  */
-export function NotFoundState({ what, testId }: { what: 'Session' | 'Conference' | 'User'; testId: string }) {
-  const id = requestedId(usePathname());
+export function NotFoundState({
+  what,
+  testId,
+  idAt = 1,
+}: {
+  what: 'Session' | 'Conference' | 'User';
+  testId: string;
+  /** Which path segment from the end is the id: 1, the last; 2 under a sub-page (`/conferences/{name}/report`). */
+  idAt?: number;
+}) {
+  const id = requestedId(usePathname(), idAt);
   return (
     <section className="page" aria-labelledby="not-found-title">
       <Breadcrumbs links={[{ href: '/', label: 'Search' }]} current={what} />

@@ -7,6 +7,7 @@ import { DataState } from '@/components/data-state';
 import { Field, Select, SuggestField } from '@/components/form-fields';
 import { Pager } from '@/components/pager';
 import { SessionTable } from '@/components/session-table';
+import { apiUrl } from '@/lib/client/api-client';
 import { ISSUE_TYPES, issueLabel } from '@/lib/client/format';
 import { useSearch } from '@/lib/client/hooks/use-search';
 import type { SearchFilters } from '@/lib/client/query-keys';
@@ -123,6 +124,7 @@ export function SearchPageClient() {
       <SearchForm urlKey={urlKey} filters={filters} range={range} />
       {filters.q ? <KindHint kind={kind} q={filters.q} /> : null}
       <SearchResults query={query} q={filters.q} />
+      <ExportLinks filters={filters} />
     </section>
   );
 }
@@ -286,5 +288,21 @@ function SearchResults({ query, q }: { query: ReturnType<typeof useSearch>; q: s
         />
       </div>
     </DataState>
+  );
+}
+
+/** The whole result (not only the pages shown) as a file, with the same filters: the browser downloads it. */
+function ExportLinks({ filters }: { filters: SearchFilters }) {
+  const { limit: _paging, ...query } = filters;
+  return (
+    <p className="export-links" data-testid="search-export">
+      <span className="muted small">Every matching session as a file:</span>{' '}
+      <a className="btn btn-small" href={apiUrl('/api/v1/search/export', { ...query, format: 'csv' })} download>
+        Export CSV
+      </a>{' '}
+      <a className="btn btn-small" href={apiUrl('/api/v1/search/export', { ...query, format: 'ndjson' })} download>
+        Export NDJSON
+      </a>
+    </p>
   );
 }

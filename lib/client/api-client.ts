@@ -17,7 +17,8 @@ export class ApiClientError extends Error {
 
 export type QueryParams = Record<string, string | number | boolean | null | undefined>;
 
-function buildUrl(path: string, params?: QueryParams): string {
+/** A same-origin API URL with its query (empty values left out): for fetches, and links such as the exports. */
+export function apiUrl(path: string, params?: QueryParams): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params ?? {})) {
     if (value === undefined || value === null || value === '') continue;
@@ -49,7 +50,7 @@ export async function apiRequest<T>(
   path: string,
   options: { params?: QueryParams; body?: unknown; signal?: AbortSignal } = {},
 ): Promise<T> {
-  const res = await fetch(buildUrl(path, options.params), {
+  const res = await fetch(apiUrl(path, options.params), {
     method,
     credentials: 'same-origin',
     signal: options.signal,

@@ -20,6 +20,12 @@ export const listSessionsQuery = z.object({
 });
 export type ListSessionsQuery = z.infer<typeof listSessionsQuery>;
 
+/** The search's filters (no paging: every match is exported) and the file format. */
+export const exportSessionsQuery = listSessionsQuery.omit({ limit: true, cursor: true }).extend({
+  format: z.enum(['csv', 'ndjson']).default('csv'),
+});
+export type ExportSessionsQuery = z.infer<typeof exportSessionsQuery>;
+
 export const seriesQuery = z.object({
   metrics: z
     .string()

@@ -284,6 +284,7 @@ const API_ROUTES = [
   '/api/v1/live',
   '/api/v1/monitoring/vonage',
   '/api/v1/search',
+  '/api/v1/search/export',
   '/api/v1/sessions',
   '/api/v1/sessions/:id',
   '/api/v1/sessions/:id/dump',

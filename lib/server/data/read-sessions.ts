@@ -132,8 +132,26 @@ export async function listSessions(q: ListSessionsQuery): Promise<SessionPage> {
   };
 }
 
+type SearchKind = 'user' | 'conference' | 'session' | 'any';
+
+/**
+ * What the search box means: `q` recognised as an exact user, conference or session id becomes that filter; else it
+ * stays a prefix. The search answers a page of it, the export every match (`lib/server/session-export.ts`).
+ */
+export async function searchScope<Q extends Omit<ListSessionsQuery, 'limit' | 'cursor'>>(
+  query: Q,
+): Promise<{ kind: SearchKind; filters: Q }> {
+  if (!query.q) return { kind: 'any', filters: query };
+  const kind = await classifyQuery(query.q);
+  const { q, ...rest } = query;
+  if (kind === 'user') return { kind, filters: { ...rest, user: q } as Q };
+  if (kind === 'conference') return { kind, filters: { ...rest, conference: q } as Q };
+  if (kind === 'session') return { kind, filters: { ...rest, session: q } as Q };
+  return { kind, filters: query };
+}
+
 /** What the search box typed is: an exact user, conference or session id, or just a prefix of something. */
-export async function classifyQuery(q: string): Promise<'user' | 'conference' | 'session' | 'any'> {
+async function classifyQuery(q: string): Promise<SearchKind> {
   const client = db();
   const [user, conference, session] = await Promise.all([
     client.endUser.findUnique({ where: { externalId: q }, select: { id: true } }),

@@ -207,7 +207,14 @@ function operationObject(op: Operation, responseNames: Map<string, string>, body
     const schema: JsonSchema = name
       ? { $ref: `${COMPONENTS}${name}` }
       : { type: 'string', contentMediaType: contentType };
-    responses[status] = { description: response.description, content: { [contentType]: { schema } } };
+    const alternatives = (response.alternatives ?? []).map((type) => [
+      type,
+      { schema: { type: 'string', contentMediaType: type } },
+    ]);
+    responses[status] = {
+      description: response.description,
+      content: { [contentType]: { schema }, ...Object.fromEntries(alternatives) },
+    };
   }
   for (const status of errorStatuses(op)) {
     responses[status] = {

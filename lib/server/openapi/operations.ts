@@ -32,7 +32,7 @@ import {
   roomPolicyResponseSchema,
   updateRoomPolicyInput,
 } from '@/lib/schemas/room-policies';
-import { eventsQuery, listSessionsQuery, seriesQuery } from '@/lib/schemas/sessions';
+import { eventsQuery, exportSessionsQuery, listSessionsQuery, seriesQuery } from '@/lib/schemas/sessions';
 import {
   apiKeyDtoSchema,
   apiKeyInput,
@@ -101,6 +101,8 @@ interface ResponseSpec {
   schema?: z.ZodType;
   /** Default `application/json`. NDJSON: `schema` is one line's. */
   contentType?: 'application/json' | 'application/x-ndjson' | 'application/octet-stream';
+  /** Other forms the same answer can take (a query parameter picks one): text, described by `description`. */
+  alternatives?: 'text/csv'[];
 }
 
 interface JsonBody {
@@ -301,6 +303,27 @@ export const OPERATIONS: Operation[] = [
     access: 'support',
     query: listSessionsQuery,
     responses: { 200: { description: 'What `q` was recognised as, and the sessions', schema: searchResultSchema } },
+  },
+  {
+    id: 'exportSearch',
+    method: 'get',
+    path: '/api/v1/search/export',
+    tag: 'Sessions',
+    summary: 'Every session the search matches, as CSV or NDJSON (streamed)',
+    description:
+      'The same filters as `/api/v1/search` (and `q` recognised the same way), without paging: every match, newest ' +
+      'first, as an attachment. `format=csv` (default): a header row, RFC 4180 quoting, text starting with = + - @ ' +
+      "prefixed with an apostrophe. `format=ndjson`: one `SessionListItem` a line.",
+    access: 'support',
+    query: exportSessionsQuery,
+    responses: {
+      200: {
+        description: 'One session a line (NDJSON), or a CSV row a session after the header row',
+        contentType: 'application/x-ndjson',
+        schema: sessionListItemSchema,
+        alternatives: ['text/csv'],
+      },
+    },
   },
   {
     id: 'getSession',

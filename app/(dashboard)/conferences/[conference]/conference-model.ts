@@ -146,3 +146,14 @@ export function firstScreenTracks(detail: ConferenceDetail, columns: number): Tr
 
 // The page's server component reads the zoomed range here too; the parsing itself lives with the zoom rules.
 export { zoomRange } from '@/lib/client/zoom-range';
+
+/** A participant's tracks charted in the printed report, at most this many (a 10-person call has ~20 each). */
+const REPORT_TRACKS_PER_PARTICIPANT = 8;
+
+/** The report's charts: per participant its first tracks in column order, and how many more the page has. */
+export function reportTracks(detail: ConferenceDetail): { participant: Participant; tracks: TrackDto[]; more: number }[] {
+  return detail.participants.map((participant) => {
+    const all = columnTracks(participant);
+    return { participant, tracks: all.slice(0, REPORT_TRACKS_PER_PARTICIPANT), more: Math.max(0, all.length - REPORT_TRACKS_PER_PARTICIPANT) };
+  });
+}

@@ -1,6 +1,7 @@
 'use client';
 
 import { useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
 import { Suspense, useEffect, useMemo } from 'react';
 import { Breadcrumbs } from '@/components/breadcrumbs';
 import { DataState } from '@/components/data-state';
@@ -9,6 +10,7 @@ import { LiveBadge } from '@/components/ui/badges';
 import { formatDuration } from '@/lib/client/format';
 import { useConference } from '@/lib/client/hooks/use-conference';
 import { trackSeriesQuery } from '@/lib/client/hooks/use-track-series';
+import { useSelectedTrack } from '@/lib/client/hooks/use-selected-track';
 import { type ZoomState, useZoomRange } from '@/lib/client/hooks/use-zoom-range';
 import { trackPanelSeriesRange } from '@/lib/client/query-keys';
 import type { ConferenceDetail, TimelineEvent } from '@/lib/client/types';
@@ -37,11 +39,21 @@ export function ConferencePageClient({ name, initialData }: { name: string; init
   return (
     <section className="page page-wide" aria-labelledby="conference-title">
       <Breadcrumbs links={[{ href: `/?q=${encodeURIComponent(name)}`, label: 'Search' }]} current="Conference" />
-      <div className="page-head">
-        <h1 id="conference-title">
-          {name} {detail?.conference.live ? <LiveBadge /> : null}
-        </h1>
-        {detail ? <ConferenceMeta detail={detail} full={full} /> : null}
+      <div className="page-head page-head-row">
+        <div>
+          <h1 id="conference-title">
+            {name} {detail?.conference.live ? <LiveBadge /> : null}
+          </h1>
+          {detail ? <ConferenceMeta detail={detail} full={full} /> : null}
+        </div>
+        <Link
+          className="btn btn-small"
+          prefetch={false}
+          href={reportHref(name, zoom.range)}
+          data-testid="conference-report-link"
+        >
+          Print / Save as PDF
+        </Link>
       </div>
 
       <DataState
@@ -82,6 +94,12 @@ function usePrefetchFirstScreen(detail: ConferenceDetail | undefined, range: Zoo
       void queryClient.prefetchQuery(trackSeriesQuery(track.sessionId, track.trackKey, trackPanelSeriesRange(range)));
     }
   }, []);
+}
+
+/** The printable report of what the page shows: the same zoom range. */
+function reportHref(name: string, range: ZoomState['range']): string {
+  const path = `/conferences/${encodeURIComponent(name)}/report`;
+  return range ? `${path}?from=${range.from}&to=${range.to}` : path;
 }
 
 function ConferenceMeta({ detail, full }: { detail: ConferenceDetail; full: [number, number] | null }) {
@@ -155,6 +173,7 @@ function ParticipantGrid({
   domain: [number, number];
 }) {
   const senders = useMemo(() => senderOf(pairs), [pairs]);
+  const selected = useSelectedTrack();
   const eventsBySession = useMemo(() => {
     const map = new Map<string, TimelineEvent[]>();
     for (const lane of detail.timeline) map.set(lane.sessionId, lane.events);
@@ -180,6 +199,8 @@ function ParticipantGrid({
             senders={senders}
             lazy={trackCount > EAGER_TRACK_LIMIT}
             onRangeSelect={zoom.select}
+            selectedTrack={selected.id}
+            onSelectTrack={selected.toggle}
           />
         </Suspense>
       ))}

@@ -19,9 +19,23 @@ interface ParticipantColumnProps {
   senders: Map<string, string>;
   lazy: boolean;
   onRangeSelect: (from: number, to: number) => void;
+  /** The URL's selected track (`?track=`, a track id), and how a track header selects one. */
+  selectedTrack: string | null;
+  onSelectTrack: (trackId: string) => void;
 }
 
-function ParticipantColumnImpl({ participant, events, domain, range, syncId, senders, lazy, onRangeSelect }: ParticipantColumnProps) {
+function ParticipantColumnImpl({
+  participant,
+  events,
+  domain,
+  range,
+  syncId,
+  senders,
+  lazy,
+  onRangeSelect,
+  selectedTrack,
+  onSelectTrack,
+}: ParticipantColumnProps) {
   const { formatTime } = useTimeFormat();
   const name = participantName(participant);
   const sessions = participant.sessions;
@@ -101,6 +115,8 @@ function ParticipantColumnImpl({ participant, events, domain, range, syncId, sen
                   peer={peer || null}
                   lazy={lazy}
                   onRangeSelect={onRangeSelect}
+                  selected={selectedTrack === track.id}
+                  onSelect={onSelectTrack}
                 />
               );
             })}

@@ -4,6 +4,7 @@ import { useMemo } from 'react';
 import { useTimeFormat } from '@/components/display-zone-provider';
 import { TrackPanel } from '@/components/track-panel';
 import type { TrackDto } from '@/lib/client/types';
+import { useSelectedTrack } from '@/lib/client/hooks/use-selected-track';
 import type { ZoomState } from '@/lib/client/hooks/use-zoom-range';
 import { sortTracks } from './session-model';
 
@@ -15,6 +16,7 @@ export function SessionTracks({ tracks, syncId, zoom }: { tracks: TrackDto[]; sy
   const { formatTime } = useTimeFormat();
   const { domain, zoomed, range, select, reset } = zoom;
   const sorted = useMemo(() => sortTracks(tracks), [tracks]);
+  const selected = useSelectedTrack();
   return (
     <section aria-labelledby="tracks-title" data-testid="session-tracks">
       <div className="section-head">
@@ -44,6 +46,8 @@ export function SessionTracks({ tracks, syncId, zoom }: { tracks: TrackDto[]; sy
                 syncId={syncId}
                 onRangeSelect={select}
                 lazy={tracks.length > EAGER_TRACK_LIMIT}
+                selected={selected.id === t.id}
+                onSelect={selected.toggle}
               />
             </div>
           ))}
