@@ -152,7 +152,7 @@ describe.each(models.map((m) => [m.name, m] as const))('%s', (_name, model) => {
 });
 
 function sampleValue(f: Field, model: Model, n: number): unknown {
-  if (f.list) return ['a', 'b'];
+  if (f.list) return f.type === 'Int' ? [1, 2] : ['a', 'b'];
   switch (f.type) {
     case 'String':
       return f.dbType === 'Uuid' ? crypto.randomUUID() : `${model.name}-${f.name}-${n}`;

@@ -23,6 +23,12 @@ type RangeValue = (typeof RANGES)[number]['value'];
 const DEFAULT_RANGE: RangeValue = 'all';
 
 const ISSUE_OPTIONS = ISSUE_TYPES.map((t) => ({ value: t, label: issueLabel(t) }));
+const QUALITY_OPTIONS = [
+  { value: 'good', label: 'Good' },
+  { value: 'fair', label: 'Fair' },
+  { value: 'poor', label: 'Poor' },
+  { value: 'unknown', label: 'Unknown' },
+];
 const BROWSERS = ['Chrome', 'Firefox', 'Safari', 'Microsoft Edge', 'Opera', 'Electron'];
 const SYSTEMS = ['Windows', 'macOS', 'Linux', 'Android', 'iOS', 'Chrome OS'];
 
@@ -68,6 +74,8 @@ function filtersFromUrl(params: URLSearchParams): { filters: SearchFilters; rang
       issue: params.get('issue') || undefined,
       browser: params.get('browser') || undefined,
       os: params.get('os') || undefined,
+      quality: params.get('quality') || undefined,
+      protocol: params.get('protocol') || undefined,
       limit: 50,
     },
   };
@@ -155,7 +163,7 @@ function SearchForm({ urlKey, filters, range }: { urlKey: string; filters: Searc
       if (from != null) next.set('from', String(from));
       if (to != null) next.set('to', String(to));
     }
-    for (const key of ['issue', 'browser', 'os']) {
+    for (const key of ['issue', 'browser', 'os', 'quality', 'protocol']) {
       const v = String(form.get(key) ?? '').trim();
       if (v) next.set(key, v);
     }
@@ -230,6 +238,15 @@ function SearchFilterFields({
           data-testid="search-issue"
         />
       </Field>
+      <Field inline label="Quality">
+        <Select
+          name="quality"
+          defaultValue={filters.quality ?? ''}
+          emptyLabel="Any"
+          options={QUALITY_OPTIONS}
+          data-testid="search-quality"
+        />
+      </Field>
       <SuggestField
         inline
         label="Browser"
@@ -250,6 +267,7 @@ function SearchFilterFields({
         placeholder="Any"
         size={10}
       />
+      {filters.protocol ? <input type="hidden" name="protocol" value={filters.protocol} /> : null}
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { hasRole } from '@/lib/shared/roles';
 import { useStaff } from './staff-context';
 
 const NAV = [
+  { href: '/overview', label: 'Overview', role: 'support' },
   { href: '/', label: 'Search', role: 'support' },
   { href: '/live', label: 'Live', role: 'support' },
   { href: '/connect', label: 'Connect', role: 'engineer' },

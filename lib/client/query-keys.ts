@@ -9,7 +9,20 @@ export interface SearchFilters {
   issue?: string;
   browser?: string;
   os?: string;
+  quality?: string;
+  protocol?: string;
   limit?: number;
+}
+
+/** The Overview page's filters (GET /api/v1/overview), plain for the query key. */
+export interface OverviewFilters {
+  range: '24h' | '7d' | '30d' | 'custom';
+  from?: number;
+  to?: number;
+  conference?: string;
+  browser?: string;
+  os?: string;
+  metadata?: string;
 }
 
 export interface SeriesRange {
@@ -48,6 +61,10 @@ export const queryKeys = {
   users: {
     all: ['users'] as const,
     detail: (user: string) => ['users', 'detail', user] as const,
+  },
+  overview: {
+    all: ['overview'] as const,
+    range: (filters: OverviewFilters) => ['overview', filters] as const,
   },
   live: ['live'] as const,
   /** The connect page: refused ingest attempts, the newest session (is the test client's data arriving?). */

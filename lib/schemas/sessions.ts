@@ -14,6 +14,10 @@ export const listSessionsQuery = z.object({
   issue: z.string().regex(/^[a-z-]+$/).optional(),
   browser: z.string().max(64).optional(),
   os: z.string().max(64).optional(),
+  /** The session's verdict as stored (the overview's quality bars link here). */
+  quality: z.enum(['good', 'fair', 'poor', 'unknown']).optional(),
+  /** The client's WebSocket subprotocol or upload protocol, exact (`rtcstats#5.0`, `3.1_STANDARD`). */
+  protocol: z.string().max(64).optional(),
   live: z.enum(['true', 'false']).optional(),
   limit,
   cursor,

@@ -283,6 +283,7 @@ const API_ROUTES = [
   '/api/v1/ingest/test-token',
   '/api/v1/live',
   '/api/v1/monitoring/vonage',
+  '/api/v1/overview',
   '/api/v1/search',
   '/api/v1/search/export',
   '/api/v1/sessions',

@@ -7,6 +7,7 @@ const benches = [
   'scripts/bench/pages.ts',
   'scripts/bench/abuse.ts',
   'scripts/bench/scale.ts',
+  'scripts/bench/overview.ts',
 ];
 let failed = false;
 for (const file of benches) {

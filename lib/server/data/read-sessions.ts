@@ -118,6 +118,8 @@ export async function listSessions(q: ListSessionsQuery): Promise<SessionPage> {
   if (q.issue) and.push({ issueTypes: { has: q.issue } });
   if (q.browser) and.push({ browserName: { equals: q.browser, mode: 'insensitive' } });
   if (q.os) and.push({ osName: { equals: q.os, mode: 'insensitive' } });
+  if (q.quality) and.push({ quality: q.quality });
+  if (q.protocol) and.push({ clientProtocol: q.protocol });
   if (q.live === 'true') and.push({ status: 'live' });
   if (q.cursor) and.push({ id: { lt: BigInt(q.cursor) } });
   const rows = await db().rtcstatsSession.findMany({

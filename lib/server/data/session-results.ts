@@ -1,12 +1,15 @@
 import { db, inTransaction } from '@/lib/server/db/client';
 import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
 import { metadataTerms } from '@/lib/shared/search-terms';
+import { overviewFacts } from '@/lib/stats/analyze/overview-facts';
 import { encodeSeriesBlob } from '@/lib/stats/analyze/series-blob';
 import type { SessionAnalysis, TrackAnalysis } from '@/lib/stats/analyze/types';
 
 /**
  * Data access for processing: claiming a session row for a run, recording a failure, and storing a run's results
- * (tracks, issues, the session analysis and the row's quality, metadata and feedback columns) in one transaction, replacing the last run's.
+ * (tracks, issues, the session analysis and the row's quality, metadata, feedback and overview columns) in one transaction,
+ * replacing the last run's. The row's update also moves it in the overview rollups (a trigger: the old run's
+ * contribution out, this one's in; migration 20261204000000_overview).
  */
 
 export interface SessionToProcess {
@@ -80,6 +83,8 @@ export async function storeAnalysis(
   analysis: SessionAnalysis,
   processedBytes: number,
   seriesGz?: readonly Uint8Array<ArrayBuffer>[],
+  /** Counts the session in the overview (false for a live snapshot: only its final analysis counts). */
+  countInOverview = true,
 ): Promise<void> {
   const issueTypes = [...new Set(analysis.issues.map((i) => i.type))].sort();
   const toIso = (t: number | null | undefined) =>
@@ -157,10 +162,13 @@ export async function storeAnalysis(
       ],
     );
     const { metadata, feedback } = analysis.app;
+    const facts = overviewFacts(analysis);
     const { rowCount } = await q(
       `UPDATE "rtcstats-server" SET features_processing_stop = now(), processed_bytes = $2, quality = $3,
               issue_types = $4::text[], issue_count = $5, processing_error = NULL, metadata = $6::jsonb,
-              metadata_terms = $7::text[], feedback_rating = $8, feedback_comment = $9
+              metadata_terms = $7::text[], feedback_rating = $8, feedback_comment = $9,
+              mos = CASE WHEN $13 THEN $10 ELSE mos END, rtt_ms = CASE WHEN $13 THEN $11 ELSE rtt_ms END,
+              connect_ms = CASE WHEN $13 THEN $12 ELSE connect_ms END, overview_counted = overview_counted OR $13
         WHERE id = $1`,
       [
         id,
@@ -172,6 +180,10 @@ export async function storeAnalysis(
         metadataTerms(metadata),
         feedback?.rating ?? null,
         feedback?.comment ?? null,
+        facts.mos,
+        facts.rttMs,
+        facts.connectMs,
+        countInOverview,
       ],
     );
     // As Prisma's update did: a row that is gone (erased meanwhile) undoes the results.

@@ -11,6 +11,7 @@ import {
   monitoringEventListSchema,
   monitoringPayloadSchema,
 } from '@/lib/schemas/monitoring';
+import { overviewQuery, overviewSchema } from '@/lib/schemas/overview';
 import { userErasureSchema, userExportLineSchema } from '@/lib/schemas/privacy';
 import {
   conferenceDetailSchema,
@@ -324,6 +325,21 @@ export const OPERATIONS: Operation[] = [
         alternatives: ['text/csv'],
       },
     },
+  },
+  {
+    id: 'getOverview',
+    method: 'get',
+    path: '/api/v1/overview',
+    tag: 'Sessions',
+    summary: 'The Overview page: aggregates of a time range',
+    description:
+      'Sessions and calls per hour (ranges up to 3 days) or day (UTC), quality shares, issue types, MOS / RTT ' +
+      'percentiles, breakdowns by browser and major version, OS and client protocol (relay, TCP, ICE failure, ' +
+      'getUserMedia errors, time to connect) and the ten worst calls. Filters: `conference` (prefix), `browser`, `os`, ' +
+      '`metadata` (one `key:value` term).',
+    access: 'support',
+    query: overviewQuery,
+    responses: { 200: { description: 'The aggregates of the range', schema: overviewSchema } },
   },
   {
     id: 'getSession',

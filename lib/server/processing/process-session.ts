@@ -26,7 +26,7 @@ export async function storeLiveAnalysis(
   }
   const analysis = { ...packed.analysis, identity: withIdentity(packed.analysis.identity, session.identity) };
   try {
-    await storeAnalysis(sessionId, analysis, packed.bytes, packed.seriesGz);
+    await storeAnalysis(sessionId, analysis, packed.bytes, packed.seriesGz, opts.final);
   } catch (err) {
     observeProcessing(sessionId, 'failed', opts.analysedUpTo);
     throw err;
