@@ -10,7 +10,7 @@
  * (seeded, so every run has the same rows), `plan=pro` metadata on a fifth. `VACUUM ANALYZE` after.
  *
  * What is timed, through the data layer the route handlers call (`getOverview`, and the search route's
- * `classifyQuery` + `listSessions`), on one connection pool, one request at a time: `--rounds N` (default 40) after 3
+ * `searchScope` + `listSessions`), on one connection pool, one request at a time: `--rounds N` (default 40) after 3
  * unmeasured ones (baselines: fewer), p50 / p95 / max. Cases: the overview for 24 h, 7 d, 30 d, 30 d with a browser filter (all from the
  * rollups), 7 d with a conference prefix and 24 h with a metadata term (from the session rows); search for a user prefix
  * and a conference prefix, each round a different prefix. Baselines in the same run: the 30-day overview computed from
@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { migrate } from '../../lib/server/db/migrate';
 import { connectDatabase, disconnectDatabase } from '../../lib/server/db/client';
 import { getOverview } from '../../lib/server/data/overview';
-import { classifyQuery, listSessions } from '../../lib/server/data/read-sessions';
+import { listSessions, searchScope } from '../../lib/server/data/read-sessions';
 import { overviewQuery } from '../../lib/schemas/overview';
 import { listSessionsQuery } from '../../lib/schemas/sessions';
 import { benchAdminDatabase, createBenchDatabase, runSql } from './bench-database';
@@ -111,9 +111,9 @@ async function main() {
     connectDatabase(bench.url);
     const overview = (q: Record<string, string>) => getOverview(overviewQuery.parse(q));
     const search = async (q: string) => {
-      const query = listSessionsQuery.parse({ q });
-      const kind = await classifyQuery(q);
-      return listSessions(kind === 'any' ? query : { ...query, q: undefined, [kind]: q });
+      const { limit, cursor, ...query } = listSessionsQuery.parse({ q });
+      const { filters } = await searchScope(query);
+      return listSessions({ ...filters, limit, cursor });
     };
     const user = (i: number) =>
       `user_${String((i * 7919) % 100_000)

@@ -1,13 +1,12 @@
-import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query';
+import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
 import { notFound } from 'next/navigation';
-import { queryKeys, trackPanelSeriesRange } from '@/lib/client/query-keys';
 import { redirectToLogin } from '@/lib/server/auth/login-redirect';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
 import { getConference } from '@/lib/server/data/conferences';
-import { readTrackSeries } from '@/lib/server/data/read-sessions';
 import { hasRole } from '@/lib/shared/roles';
-import { firstScreenTracks, zoomRange } from './conference-model';
+import { firstScreenTracks } from './conference-model';
 import { ConferencePageClient } from './page-client';
+import { seriesCache } from './series-cache';
 
 export const dynamic = 'force-dynamic';
 
@@ -34,20 +33,8 @@ export default async function ConferencePage({
   // An unknown conference is a 404 document (not-found.tsx), not a 200 page that fails in the browser.
   if (!detail) notFound();
 
-  // The first screen arrives drawn: its series are read here and handed to the browser's query cache under the
-  // key the track panels use, so the charts render on the server and hydrate without a request.
-  const query = await searchParams;
-  const range = trackPanelSeriesRange(zoomRange(first(query.from), first(query.to)));
-  const queryClient = new QueryClient();
-  await Promise.all(
-    firstScreenTracks(detail, SERVER_RENDERED_COLUMNS).map(async (track) => {
-      const series = await readTrackSeries(track.sessionId, track.trackKey, {
-        ...range,
-        metrics: range.metrics.split(','),
-      });
-      if (series) queryClient.setQueryData(queryKeys.sessions.series(track.sessionId, track.trackKey, range), series);
-    }),
-  );
+  // The first screen arrives drawn (series-cache.ts).
+  const queryClient = await seriesCache(firstScreenTracks(detail, SERVER_RENDERED_COLUMNS), await searchParams);
   return (
     // No Suspense boundary: React would stream the page as a boundary revealed up to 300 ms after the header
     // (it batches reveals); without one, the drawn page is in the first paint.
@@ -55,8 +42,4 @@ export default async function ConferencePage({
       <ConferencePageClient name={name} initialData={detail} />
     </HydrationBoundary>
   );
-}
-
-function first(v: string | string[] | undefined): string | null {
-  return (Array.isArray(v) ? v[0] : v) ?? null;
 }

@@ -1,12 +1,11 @@
-import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query';
+import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
 import { notFound } from 'next/navigation';
-import { queryKeys, trackPanelSeriesRange } from '@/lib/client/query-keys';
 import { redirectToLogin } from '@/lib/server/auth/login-redirect';
 import { getStaffSession } from '@/lib/server/auth/staff-auth';
 import { getConference } from '@/lib/server/data/conferences';
-import { readTrackSeries } from '@/lib/server/data/read-sessions';
 import { hasRole } from '@/lib/shared/roles';
-import { reportTracks, zoomRange } from '../conference-model';
+import { reportTracks } from '../conference-model';
+import { seriesCache } from '../series-cache';
 import { ConferenceReportClient } from './page-client';
 
 export const dynamic = 'force-dynamic';
@@ -26,28 +25,14 @@ export default async function ConferenceReportPage({
   const detail = await getConference(name);
   if (!detail) notFound();
 
-  // Every charted track's series under the key its panel reads (as the conference page's first screen): a page
-  // printed as soon as it loads holds every chart, and hydration fetches nothing.
-  const query = await searchParams;
-  const range = trackPanelSeriesRange(zoomRange(first(query.from), first(query.to)));
-  const queryClient = new QueryClient();
-  const tracks = reportTracks(detail).flatMap((p) => p.tracks);
-  await Promise.all(
-    tracks.map(async (track) => {
-      const series = await readTrackSeries(track.sessionId, track.trackKey, {
-        ...range,
-        metrics: range.metrics.split(','),
-      });
-      if (series) queryClient.setQueryData(queryKeys.sessions.series(track.sessionId, track.trackKey, range), series);
-    }),
+  // Every charted track's series comes with the page: printed as soon as it loads, it holds every chart.
+  const queryClient = await seriesCache(
+    reportTracks(detail).flatMap((p) => p.tracks),
+    await searchParams,
   );
   return (
     <HydrationBoundary state={dehydrate(queryClient)}>
       <ConferenceReportClient name={name} initialData={detail} />
     </HydrationBoundary>
   );
-}
-
-function first(v: string | string[] | undefined): string | null {
-  return (Array.isArray(v) ? v[0] : v) ?? null;
 }
