@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import Bowser from 'bowser';
 import type { VerifiedIngest } from '@/lib/server/auth/ingest-token';
 import type { ServerContext } from '@/lib/server/context';
-import { endSession, insertSession, type SessionEnd } from '@/lib/server/data/sessions';
+import type { SessionEnd } from '@/lib/server/data/sessions';
 import { deviceIdAt } from '@/lib/server/ingest/device-id';
 import { DumpWriter } from '@/lib/server/ingest/dump-writer';
 import { clampClientTime, isHistoricalTime, trailingNumber } from '@/lib/server/ingest/session-rules';
+import { insertLiveSession, writeSessionEnd } from '@/lib/server/ingest/session-rows';
 import { logger } from '@/lib/server/logger';
 import { type ConnectionInfo, disconnectReason } from '@/lib/server/monitoring/monitoring';
 import type { LiveMonitoring, PackedAnalysis } from '@/lib/server/processing/live-states';
@@ -92,7 +93,7 @@ export class LiveSession {
     );
     let id: bigint;
     try {
-      id = await insertSession({
+      id = await insertLiveSession({
         dumpId,
         source: p.source,
         format: p.format,
@@ -187,7 +188,8 @@ export class LiveSession {
     if (this.monitored) return;
     if (identity.conference && !this.identity.conference) this.identity.conference = identity.conference;
     // A user from the dump is a person, no longer the device standing in (data/sessions.ts applyDumpIdentity).
-    if (identity.user && (!this.identity.user || this.identity.user.startsWith('device:'))) this.identity.user = identity.user;
+    if (identity.user && (!this.identity.user || this.identity.user.startsWith('device:')))
+      this.identity.user = identity.user;
     if (identity.session && !this.rtcstatsSession) this.rtcstatsSession = identity.session;
     this.announce();
   }
@@ -284,10 +286,11 @@ export class LiveSession {
     // The row's end waits for PostgreSQL if it is down (pending-writes.ts); a later write of it replaces a waiting one.
     const writeEnd = (e: SessionEnd, after?: () => void) =>
       this.ctx.pendingWrites.submit(this.id, 'end', async () => {
-        await endSession(this.id, e);
+        await writeSessionEnd(this.id, e);
         after?.();
       });
-    const closed = () => void this.monitor((c) => this.ctx.monitoring.connectionClosed(c, endTime, disconnectReason(code)));
+    const closed = () =>
+      void this.monitor((c) => this.ctx.monitoring.connectionClosed(c, endTime, disconnectReason(code)));
     if (this.messageCount === 0) {
       try {
         await this.writer.close();

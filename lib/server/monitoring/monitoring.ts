@@ -8,10 +8,18 @@
  * Ids: `connection.id` is the session id the token (or Jitsi identity) names, else `cs-<row id>`. Dedupe keys make
  * every emission idempotent, so two nodes (or a restart) reporting one end store it once.
  */
-import type { MonitoringConnection, MonitoringEventName, MonitoringPayload, MonitoringStream } from '@/lib/schemas/monitoring';
+import type {
+  MonitoringConnection,
+  MonitoringEventName,
+  MonitoringPayload,
+  MonitoringStream,
+} from '@/lib/schemas/monitoring';
+import { type BatchOutcome, Batcher } from '@/lib/server/batcher';
 import {
   type AppendResult,
   appendEvents,
+  appendEventsBatch,
+  type BatchDecision,
   type NewMonitoringEvent,
   type RoomReader,
   type RoomState,
@@ -68,6 +76,11 @@ export function disconnectReason(closeCode: number | null | undefined, nodeLost 
 
 export class Monitoring {
   private readonly listeners: MonitoringListener[] = [];
+  /**
+   * Connections opening and closing, many at once (a ramp of clients): their decisions go out in one transaction per batch
+   * (data/monitoring.ts appendEventsBatch), in the order they were made, one batch at a time.
+   */
+  private readonly connections = new Batcher<BatchDecision, AppendResult>((decisions) => this.writeBatch(decisions));
 
   constructor(private readonly options: { projectId: string; baseUrl?: string }) {}
 
@@ -136,73 +149,118 @@ export class Monitoring {
     decide: (room: RoomState, read: RoomReader) => ReturnType<Parameters<typeof appendEvents>[1]>,
   ): Promise<AppendResult> {
     const result = await appendEvents(conference, decide);
-    if (result.stored.length > 0 || result.deliveryLines.length > 0) {
-      for (const listener of this.listeners) {
-        try {
-          await listener(result);
-        } catch (err) {
-          logger().warn({ err, conference }, 'monitoring listener failed');
-        }
-      }
-    }
+    await this.notify(conference, result);
     return result;
   }
 
-  /** A session started in a conference: connectionCreated, and sessionCreated first if the room was empty. */
+  /** As `record`, batched with the other decisions made meanwhile (one transaction for all). */
+  private async recordBatched(decision: BatchDecision): Promise<AppendResult> {
+    const result = await this.connections.add(decision);
+    await this.notify(decision.conference, result);
+    return result;
+  }
+
+  /**
+   * A batch, or, when its transaction fails as a whole, each decision on its own (as `record` would have: a bad
+   * decision fails only itself, and with the database down each fails as before).
+   */
+  private async writeBatch(decisions: BatchDecision[]): Promise<BatchOutcome<AppendResult>[]> {
+    try {
+      return await appendEventsBatch(decisions);
+    } catch (err) {
+      if (decisions.length === 1) return [{ ok: false, error: err }];
+      const outcomes: BatchOutcome<AppendResult>[] = [];
+      for (const d of decisions) {
+        try {
+          outcomes.push({ ok: true, value: await appendEvents(d.conference, d.decide) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+      return outcomes;
+    }
+  }
+
+  /** The listeners, after a commit that stored something. */
+  private async notify(conference: string, result: AppendResult): Promise<void> {
+    if (result.stored.length === 0 && result.deliveryLines.length === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        await listener(result);
+      } catch (err) {
+        logger().warn({ err, conference }, 'monitoring listener failed');
+      }
+    }
+  }
+
+  /**
+   * A session started in a conference: connectionCreated, and sessionCreated first if the room was empty. Batched
+   * with the other connections opening meanwhile (the open path of a ramp of clients).
+   */
   connectionOpened(c: ConnectionInfo): Promise<AppendResult> {
     const key = `cs:connectionCreated:${c.rowId}`;
-    return this.record(c.conference, async (room, read) => {
-      if ((await read.existing([key])).size > 0) return { events: [] };
-      const at = c.createdAt;
-      const events: NewMonitoringEvent[] = [];
-      let { generation, openSince, twoPresentSince } = room;
-      if (!openSince) {
-        generation++;
-        openSince = new Date(at);
-        events.push({
-          event: 'sessionCreated',
-          source: 'callscope',
-          occurredAt: openSince,
-          payload: this.payload('sessionCreated', c.conference, at),
-          dedupeKey: `cs:sessionCreated:${c.conference}:${generation}`,
-        });
-      }
-      events.push(this.event('connectionCreated', c, at, key));
-      const participants = room.participants + 1;
-      if (participants >= 2 && !twoPresentSince) twoPresentSince = new Date(at);
-      return { events, room: { generation, openSince, participants, twoPresentSince } };
+    return this.recordBatched({
+      conference: c.conference,
+      keys: [key],
+      decide: async (room, read) => {
+        if ((await read.existing([key])).size > 0) return { events: [] };
+        const at = c.createdAt;
+        const events: NewMonitoringEvent[] = [];
+        let { generation, openSince, twoPresentSince } = room;
+        if (!openSince) {
+          generation++;
+          openSince = new Date(at);
+          events.push({
+            event: 'sessionCreated',
+            source: 'callscope',
+            occurredAt: openSince,
+            payload: this.payload('sessionCreated', c.conference, at),
+            dedupeKey: `cs:sessionCreated:${c.conference}:${generation}`,
+          });
+        }
+        events.push(this.event('connectionCreated', c, at, key));
+        const participants = room.participants + 1;
+        if (participants >= 2 && !twoPresentSince) twoPresentSince = new Date(at);
+        return { events, room: { generation, openSince, participants, twoPresentSince } };
+      },
     });
   }
 
   /**
    * A session ended: streamDestroyed for its streams still open, connectionDestroyed, and sessionDestroyed when it
    * was the last. Nothing when its connectionCreated was never stored (no conference then) or its end already was.
+   * Batched with the other connections opening and closing meanwhile.
    */
   connectionClosed(c: ConnectionInfo, at: number, reason: string): Promise<AppendResult> {
     const created = `cs:connectionCreated:${c.rowId}`;
     const destroyed = `cs:connectionDestroyed:${c.rowId}`;
-    return this.record(c.conference, async (room, read) => {
-      const seen = await read.existing([created, destroyed]);
-      if (!seen.has(created) || seen.has(destroyed)) return { events: [] };
-      const events: NewMonitoringEvent[] = [];
-      for (const open of openStreams(await read.streamEvents(c.rowId))) {
-        events.push(this.streamDestroyedEvent(c, open.stream, open.count, at, reason));
-      }
-      events.push(this.event('connectionDestroyed', c, at, destroyed, { reason }));
-      const participants = Math.max(0, room.participants - 1);
-      let { openSince, twoPresentSince } = room;
-      if (participants < 2) twoPresentSince = null;
-      if (participants === 0 && openSince) {
-        events.push({
-          event: 'sessionDestroyed',
-          source: 'callscope',
-          occurredAt: new Date(at),
-          payload: this.payload('sessionDestroyed', c.conference, at),
-          dedupeKey: `cs:sessionDestroyed:${c.conference}:${room.generation}`,
-        });
-        openSince = null;
-      }
-      return { events, room: { participants, openSince, twoPresentSince } };
+    return this.recordBatched({
+      conference: c.conference,
+      keys: [created, destroyed],
+      streamsOf: c.rowId,
+      decide: async (room, read) => {
+        const seen = await read.existing([created, destroyed]);
+        if (!seen.has(created) || seen.has(destroyed)) return { events: [] };
+        const events: NewMonitoringEvent[] = [];
+        for (const open of openStreams(await read.streamEvents(c.rowId))) {
+          events.push(this.streamDestroyedEvent(c, open.stream, open.count, at, reason));
+        }
+        events.push(this.event('connectionDestroyed', c, at, destroyed, { reason }));
+        const participants = Math.max(0, room.participants - 1);
+        let { openSince, twoPresentSince } = room;
+        if (participants < 2) twoPresentSince = null;
+        if (participants === 0 && openSince) {
+          events.push({
+            event: 'sessionDestroyed',
+            source: 'callscope',
+            occurredAt: new Date(at),
+            payload: this.payload('sessionDestroyed', c.conference, at),
+            dedupeKey: `cs:sessionDestroyed:${c.conference}:${room.generation}`,
+          });
+          openSince = null;
+        }
+        return { events, room: { participants, openSince, twoPresentSince } };
+      },
     });
   }
 
