@@ -26,38 +26,14 @@ export interface NewSession {
   status?: 'live' | 'ended';
 }
 
+/** One new row (an upload): the same statement as the live sessions' batches, then its directory records. */
 export async function insertSession(s: NewSession): Promise<bigint> {
-  const row = await db().rtcstatsSession.create({
-    data: {
-      dumpId: s.dumpId,
-      source: s.source,
-      format: s.format,
-      sessionStart: s.sessionStart,
-      rtcstatsUser: s.identity.user ?? null,
-      rtcstatsConference: s.identity.conference ?? null,
-      rtcstatsSession: s.identity.session ?? null,
-      hostIdentifier: s.hostIdentifier ?? null,
-      clientProtocol: s.clientProtocol ?? null,
-      deviceId: s.deviceId ?? null,
-      userIsDevice: s.userIsDevice,
-      origin: s.origin ?? null,
-      userAgent: s.userAgent ?? null,
-      url: s.url ?? null,
-      remoteAddress: s.remoteAddress ?? null,
-      browserName: s.browserName ?? null,
-      browserVersion: s.browserVersion ?? null,
-      osName: s.osName ?? null,
-      signingKeyId: s.signingKeyId ?? null,
-      historical: s.historical,
-      status: s.status ?? 'live',
-    },
-    select: { id: true },
-  });
+  const [id] = await insertSessions([s]);
   // Directory counts are for search; keep them off the path that holds a new client's first frames.
   touchDirectory(s.identity, s.sessionStart).catch((err) =>
     logger().warn({ err }, 'updating conference/user records failed'),
   );
-  return row.id;
+  return id;
 }
 
 /**
@@ -225,29 +201,16 @@ export interface SessionEnd {
   historical?: boolean;
 }
 
+/** One session's end: the statement of the batched ends; throws when the row is gone. */
 export async function endSession(id: bigint, end: SessionEnd): Promise<void> {
-  await db().rtcstatsSession.update({
-    where: { id },
-    data: {
-      sessionEnd: end.sessionEnd,
-      blobUrl: end.blobUrl,
-      closeCode: end.closeCode ?? null,
-      closeReason: end.closeReason ?? null,
-      messageCount: end.messageCount,
-      byteCount: BigInt(end.byteCount),
-      firstEventAt: end.firstEventAt,
-      lastEventAt: end.lastEventAt,
-      lastMessageAt: end.sessionEnd,
-      status: end.status ?? 'ended',
-      ...(end.historical ? { historical: true } : {}),
-    },
-  });
+  const found = await endSessions([{ id, end }]);
+  if (!found.has(id)) throw new Error(`session ${id} not found`);
 }
 
 /**
  * The ends of many sessions in one statement (a thousand clients closing at once: one round trip, not a thousand
- * Prisma updates waiting for the pool). The same fields as `endSession`; answers the ids that were found (a row
- * erased meanwhile is not, as `endSession` throws for it). Each id at most once per call.
+ * updates waiting for the pool; one session's end is a batch of one, `endSession`). Answers the ids that were found
+ * (a row erased meanwhile is not). Each id at most once per call.
  */
 export async function endSessions(batch: { id: bigint; end: SessionEnd }[]): Promise<Set<bigint>> {
   if (batch.length === 0) return new Set();
