@@ -80,6 +80,32 @@ function conferencePatternSql(patternColumn: string, conferenceParam: string): s
   return `(${patternColumn} = ${conferenceParam} OR (right(${patternColumn}, 1) = '*' AND starts_with(${conferenceParam}, left(${patternColumn}, -1))))`;
 }
 
+/** The room's row, created if missing, locked (an upsert that updates locks the row) and read in one statement. */
+const LOCK_ROOM = `
+  INSERT INTO monitoring_room (conference) VALUES ($1)
+  ON CONFLICT (conference) DO UPDATE SET conference = EXCLUDED.conference
+  RETURNING generation, open_since, participants, two_present_since`;
+
+/** The event, and in the same statement a delivery for every enabled endpoint it matches (Callscope's own only). */
+const INSERT_EVENT = `
+  WITH ins AS (
+    INSERT INTO monitoring_event (id, conference, source, event, occurred_at, session_id, connection_id, user_id,
+                                  stream_id, payload, dedupe_key)
+    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id, seq
+  ), deliveries AS (
+    INSERT INTO webhook_delivery (id, endpoint_id, event_id, conference, event_seq, next_attempt_at)
+    SELECT gen_random_uuid(), w.id, ins.id, $2, ins.seq, now()
+      FROM webhook_endpoint w, ins
+     WHERE $3 = 'callscope' AND w.enabled
+       AND (w.events IS NULL OR cardinality(w.events) = 0 OR $4 = ANY(w.events))
+       AND (w.conference_filter IS NULL OR ${conferencePatternSql('w.conference_filter', '$2')})
+    ON CONFLICT DO NOTHING
+    RETURNING endpoint_id
+  )
+  SELECT (SELECT seq FROM ins)::text AS seq, (SELECT array_agg(endpoint_id::text) FROM deliveries) AS endpoints`;
+
 function reader(q: SqlQuery, room: RoomState): RoomReader {
   return {
     async existing(keys) {
@@ -114,19 +140,63 @@ function reader(q: SqlQuery, room: RoomState): RoomReader {
 
 /**
  * One decision about a conference, atomically: `decide` sees the locked room (and may read its events) and says
- * which events happened; they are stored with their deliveries and the room updated. A batch of one
- * (`appendEventsBatch`: the same statements whether one decision or a thousand are written).
+ * which events happened; they are stored with their deliveries and the room updated, all or nothing. Plain SQL in
+ * one transaction (a statement for the lock, one per event with its deliveries, one for the room): every session
+ * opening and closing comes through here, and Prisma's interactive transactions cost the ingest thread several
+ * times as much and held their connections longer.
  */
 export async function appendEvents(
   conference: string,
   decide: (room: RoomState, read: RoomReader) => RoomChange | Promise<RoomChange>,
 ): Promise<AppendResult> {
-  const [outcome] = await appendEventsBatch([{ conference, decide }]);
-  if (!outcome.ok) throw outcome.error;
-  return outcome.value;
+  return inTransaction(async (q) => {
+    const { rows: locked } = await q(LOCK_ROOM, [conference]);
+    const r = locked[0];
+    const before: RoomState = {
+      conference,
+      generation: r.generation,
+      openSince: r.open_since,
+      participants: r.participants,
+      twoPresentSince: r.two_present_since,
+    };
+    const change = await decide(before, reader(q, before));
+    const stored: StoredMonitoringEvent[] = [];
+    const lines = new Map<string, { endpointId: string; conference: string }>();
+    for (const e of change.events) {
+      const id = monitoringEventId(e.dedupeKey);
+      const payload: MonitoringPayload = { ...e.payload, callscope: { ...e.payload.callscope, eventId: id } };
+      const { rows } = await q(INSERT_EVENT, [
+        id,
+        conference,
+        e.source,
+        e.event,
+        e.occurredAt,
+        e.sessionId !== undefined ? String(e.sessionId) : null,
+        e.connectionId ?? null,
+        e.userId ?? null,
+        e.streamId ?? null,
+        JSON.stringify(payload),
+        e.dedupeKey,
+      ]);
+      const row = rows[0] as { seq: string | null; endpoints: string[] | null };
+      if (row.seq === null) continue;
+      stored.push({ ...e, payload, id, seq: BigInt(row.seq), conference });
+      for (const endpointId of row.endpoints ?? []) lines.set(endpointId, { endpointId, conference });
+    }
+    const room: RoomState = { ...before, ...change.room };
+    if (change.room) {
+      await q(
+        `UPDATE monitoring_room SET generation = $2, open_since = $3, participants = $4, two_present_since = $5,
+                updated_at = now()
+          WHERE conference = $1`,
+        [conference, room.generation, room.openSince, room.participants, room.twoPresentSince],
+      );
+    }
+    return { stored, room, deliveryLines: [...lines.values()] };
+  });
 }
 
-/** One decision of a batch: a conference and what decides its change, with the dedupe keys `decide` will ask `existing` about. */
+/** One decision of a batch: as `appendEvents`' arguments, with the dedupe keys `decide` will ask `existing` about. */
 export interface BatchDecision {
   conference: string;
   decide: (room: RoomState, read: RoomReader) => RoomChange | Promise<RoomChange>;
@@ -138,19 +208,13 @@ export interface BatchDecision {
 
 type StreamEvent = Awaited<ReturnType<RoomReader['streamEvents']>>[number];
 
-/**
- * Every batch room, created if missing, locked (an upsert that updates locks the row) and read in one statement, in
- * name order (two batches, on two nodes, cannot deadlock).
- */
+/** Every batch room locked in one statement, in name order (two batches, on two nodes, cannot deadlock). */
 const LOCK_ROOMS = `
   INSERT INTO monitoring_room (conference) SELECT c FROM unnest($1::text[]) AS c ORDER BY c
   ON CONFLICT (conference) DO UPDATE SET conference = EXCLUDED.conference
   RETURNING conference, generation, open_since, participants, two_present_since`;
 
-/**
- * Many events in one statement, `seq` in their order, and in the same statement a delivery for every enabled endpoint
- * each matches (Callscope's own only).
- */
+/** Many events in one statement, `seq` in their order, with their deliveries (INSERT_EVENT for a batch). */
 const INSERT_EVENTS = `
   WITH v AS (
     SELECT * FROM json_to_recordset($1::json) AS v(n int, id uuid, conference text, source text, event text,
@@ -178,7 +242,7 @@ const INSERT_EVENTS = `
     FROM ins`;
 
 /**
- * Many decisions, possibly of many conferences, in one transaction: exactly what each on its own, one after
+ * Many decisions, possibly of many conferences, in one transaction: exactly what `appendEvents` for each, one after
  * another in the given order, would store (each `decide` sees the room and events as the earlier ones left them),
  * in a handful of statements instead of six or seven each: every room locked at once, the declared dedupe keys read
  * at once, the events inserted together, the rooms updated together. The locks are held from the first statement
