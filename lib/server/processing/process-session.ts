@@ -1,12 +1,29 @@
 import { refreshConferenceResult } from '@/lib/server/data/conference-results';
-import { beginProcessing, recordProcessingFailure, storeAnalysis } from '@/lib/server/data/session-results';
+import { eachOnFailure, Batcher } from '@/lib/server/batcher';
+import {
+  type AnalysisToStore,
+  beginProcessing,
+  recordProcessingFailure,
+  type StoreOutcome,
+  storeAnalyses,
+  storeAnalysis,
+} from '@/lib/server/data/session-results';
 import { type DumpStore, readAll } from '@/lib/server/dump-store/dump-store';
 import { logger } from '@/lib/server/logger';
 import { observeProcessing } from '@/lib/server/metrics';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
-import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
 import type { PackedAnalysis } from './live-states';
 import { analyzeInWorker } from './worker-pool';
+
+/**
+ * Live stores in flight together (snapshots and finals of many sessions) go to PostgreSQL as one transaction
+ * (storeAnalyses). Two batches at a time: they never hold the same session (the processing queue runs one run of a
+ * session at a time), and one waiting for a pool connection does not hold up the next.
+ */
+const liveStores = new Batcher<AnalysisToStore, StoreOutcome>((items) => eachOnFailure(items, storeAnalyses), {
+  maxBatch: 100,
+  concurrency: 2,
+});
 
 /**
  * Stores an analysis this node made while the session streamed (live-analysis.ts): a snapshot (`final: false`),
@@ -19,30 +36,27 @@ export async function storeLiveAnalysis(
   packed: PackedAnalysis,
   opts: { final: boolean; analysedUpTo: number },
 ): Promise<boolean> {
-  const session = await beginProcessing(sessionId);
-  if (!session) {
-    observeProcessing(sessionId, 'skipped', opts.analysedUpTo);
-    return false;
-  }
-  const analysis = { ...packed.analysis, identity: withIdentity(packed.analysis.identity, session.identity) };
+  let outcome: StoreOutcome;
   try {
-    await storeAnalysis(sessionId, analysis, packed.bytes, packed.seriesGz, opts.final);
+    outcome = await liveStores.add({
+      sessionId,
+      analysis: packed.analysis,
+      processedBytes: packed.bytes,
+      seriesGz: packed.seriesGz,
+      countInOverview: opts.final,
+      live: true,
+    });
   } catch (err) {
     observeProcessing(sessionId, 'failed', opts.analysedUpTo);
     throw err;
   }
+  if (!outcome.stored) {
+    observeProcessing(sessionId, 'skipped', opts.analysedUpTo);
+    return false;
+  }
   observeProcessing(sessionId, 'stored', opts.analysedUpTo);
-  if (opts.final) await refreshConference(sessionId, session.identity.conference);
+  if (opts.final) await refreshConference(sessionId, outcome.conference);
   return true;
-}
-
-/** The row's identity over the dump's, field by field (what passing it to the analyser does: processSession). */
-function withIdentity(fromDump: SessionAnalysis['identity'], row: RtcstatsIdentity): SessionAnalysis['identity'] {
-  return {
-    session: row.session ?? fromDump.session,
-    user: row.user ?? fromDump.user,
-    conference: row.conference ?? fromDump.conference,
-  };
 }
 
 /**
@@ -88,13 +102,33 @@ export async function processSession(sessionId: bigint, store: DumpStore): Promi
   return analysis;
 }
 
-/** The conference's stored result after a run of one of its sessions; a failure here leaves it to the next read. */
-async function refreshConference(sessionId: bigint, conference: string | undefined): Promise<void> {
-  if (!conference) return;
-  await refreshConferenceResult(conference).catch((err) =>
-    logger().warn(
-      { sessionId: String(sessionId), conference, err: err instanceof Error ? err.message : String(err) },
-      'computing the conference result failed',
-    ),
-  );
+/** Per conference: the last refresh queued, and the one not yet started (callers meanwhile share it). */
+const refreshes = new Map<string, { tail: Promise<void>; waiting: Promise<void> | undefined }>();
+
+/**
+ * The conference's stored result after a run of one of its sessions; a failure here leaves it to the next read.
+ * Runs of one conference that end together (its participants leaving at once) share one computation: a refresh
+ * that has not started yet reads every run committed before it, so a caller joins it; one already running may
+ * have read too early, so the caller queues the next.
+ */
+function refreshConference(sessionId: bigint, conference: string | undefined): Promise<void> {
+  if (!conference) return Promise.resolve();
+  const entry = refreshes.get(conference) ?? { tail: Promise.resolve(), waiting: undefined };
+  refreshes.set(conference, entry);
+  if (entry.waiting) return entry.waiting;
+  const run = entry.tail.then(async () => {
+    entry.waiting = undefined;
+    await refreshConferenceResult(conference).catch((err) =>
+      logger().warn(
+        { sessionId: String(sessionId), conference, err: err instanceof Error ? err.message : String(err) },
+        'computing the conference result failed',
+      ),
+    );
+  });
+  entry.waiting = run;
+  entry.tail = run;
+  void run.then(() => {
+    if (entry.tail === run) refreshes.delete(conference);
+  });
+  return run;
 }

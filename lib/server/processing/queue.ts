@@ -11,9 +11,9 @@
  * A final local run that cannot store (the state was lost: detached, worker restarted) becomes a job that reads the
  * dump.
  *
- * At most RUN_SLOTS runs at a time per process (job, final, snapshot: in that order; never two of one session, so
- * a snapshot cannot land after its session's final), so storing never piles up behind ingest, and a store
- * waiting on PostgreSQL does not hold the others up; a job's dump is analysed in the analysis worker thread (worker-pool.ts), and reading the dump and storing the
+ * At most JOB_SLOTS job runs and LOCAL_SLOTS local runs at a time per process (finals before snapshots; never
+ * two of one session, so a snapshot cannot land after its session's final); the local runs' stores are batched
+ * into few transactions; a job's dump is analysed in the analysis worker thread (worker-pool.ts), and reading the dump and storing the
  * results run on the main thread (process-session.ts). At start, this host identifier's sessions whose processing never finished are sent again
  * (already queued ones are not duplicated).
  *
@@ -37,11 +37,14 @@ const RETRY_DELAY_SECONDS = 5;
 /** Sends that failed (database down) are tried again this often. */
 const RESEND_MS = 2_000;
 const IDLE_TIMEOUT_MS = 120_000;
+/** Job runs at once: each reads a dump, analyses it in the worker thread and stores it. */
+const JOB_SLOTS = 3;
 /**
- * Runs at once. A store mostly waits on PostgreSQL (its transaction) while the main thread is free; three overlap
- * those waits (the database pool has ten connections, ingest keeps the rest).
+ * This node's own runs (live snapshots and finals) at once. Each asks the live thread for its analysis, then
+ * stores it through a batch (storeLiveAnalysis): the runs in flight together are one transaction, so many slots
+ * make few, large transactions rather than many small ones.
  */
-const RUN_SLOTS = 3;
+const LOCAL_SLOTS = 128;
 
 /** A run of this node's own (a live snapshot or final analysis); false: nothing was stored. */
 export type LocalRun = () => Promise<boolean>;
@@ -78,7 +81,7 @@ export interface ProcessingQueueDeps {
 export class ProcessingFailed extends Error {}
 
 /** The oldest entry of a waiting map whose session is not running, taken out of it. */
-function first(waiting: Map<string, LocalRun>, running: Set<string>): [string, LocalRun] | undefined {
+function first(waiting: Map<string, LocalRun>, running: { has(key: string): boolean }): [string, LocalRun] | undefined {
   for (const entry of waiting) {
     if (running.has(entry[0])) continue;
     waiting.delete(entry[0]);
@@ -139,24 +142,24 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
   };
 
   /**
-   * Up to RUN_SLOTS runs at once in this process: a job's first (it has a claim that expires), then the oldest
-   * final analysis, then the oldest snapshot, so a job waits for a slot at most.
+   * Up to JOB_SLOTS job runs and LOCAL_SLOTS local runs at once: the oldest final analysis before the oldest
+   * snapshot (a session's end is what people wait for).
    */
   const pump = () => {
-    while (running.size + jobsRunning < RUN_SLOTS) {
+    while (jobsRunning < JOB_SLOTS) {
       const job = jobRuns.shift();
-      if (job) {
-        jobsRunning++;
-        void run(job.sessionId)
-          .then(job.resolve, job.reject)
-          .finally(() => {
-            jobsRunning--;
-            pump();
-          });
-        continue;
-      }
-      if (!started || stopped) return;
-      const final = first(pendingFinal, new Set(running.keys()));
+      if (!job) break;
+      jobsRunning++;
+      void run(job.sessionId)
+        .then(job.resolve, job.reject)
+        .finally(() => {
+          jobsRunning--;
+          pump();
+        });
+    }
+    if (!started || stopped) return;
+    while (running.size < LOCAL_SLOTS) {
+      const final = first(pendingFinal, running);
       if (final) {
         const [key, local] = final;
         start(key, () =>
@@ -171,7 +174,7 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
         );
         continue;
       }
-      const snapshot = first(pendingLive, new Set(running.keys()));
+      const snapshot = first(pendingLive, running);
       if (!snapshot) return;
       const [key, local] = snapshot;
       start(key, () =>

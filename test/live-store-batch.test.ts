@@ -1,0 +1,152 @@
+/**
+ * Live analyses of many sessions are stored together (issue 13): the snapshots and finals in flight at once are
+ * one transaction (storeAnalyses), not one each. Against the real database, with the rtcstats fixtures analysed
+ * for real: a batch stores exactly what the same analyses stored one by one store (tracks with their series,
+ * issues, the session analysis, the row's columns), the row's identity wins over the dump's for live analyses, a
+ * row that is gone or ended without a dump stores nothing without undoing the others, and concurrent live stores
+ * (storeLiveAnalysis) each land, the finals with their conference's stored result.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { type AnalysisToStore, storeAnalyses, storeAnalysis } from '../lib/server/data/session-results';
+import { insertSessions, type NewSession } from '../lib/server/data/sessions';
+import { packAnalysis } from '../lib/server/processing/live-states';
+import { storeLiveAnalysis } from '../lib/server/processing/process-session';
+import { analyzeBuffer } from '../lib/stats/analyze/analyze';
+import type { SessionAnalysis } from '../lib/stats/analyze/types';
+import { HAVE_FIXTURES, RTCSTATS_FIXTURES, readFixture, SKIP_FIXTURES_MESSAGE } from './helpers/fixtures';
+import { startTestServer, type TestServer } from './helpers/server';
+
+let sql: pg.Client;
+let server: TestServer;
+const STAMP = `${Date.now()}_${Math.random().toString(36).slice(2, 7)}`;
+
+beforeAll(async () => {
+  sql = new pg.Client({ connectionString: inject('databaseUrl') });
+  await sql.connect();
+  server = await startTestServer();
+});
+
+afterAll(async () => {
+  await server?.close();
+  await sql?.end();
+});
+
+function newRow(conference: string, user: string, status: 'live' | 'ended' = 'live'): NewSession {
+  return {
+    dumpId: randomUUID(),
+    source: 'websocket',
+    format: 'rtcstats',
+    identity: { conference, user, session: `sess_${randomUUID()}` },
+    sessionStart: new Date(),
+    userIsDevice: false,
+    historical: false,
+    status,
+  };
+}
+
+/** What a stored run left, without the ids and times that differ between two stores of the same analysis. */
+async function stored(id: bigint) {
+  const tracks = await sql.query(
+    `SELECT track_key, pc_id, direction, kind, ssrc::text, codec, is_screen, start_time, end_time, facts, summary, series
+       FROM track WHERE session_id = $1 ORDER BY track_key`,
+    [String(id)],
+  );
+  const issues = await sql.query(
+    `SELECT type, severity, track_key, start_time, end_time, message, evidence FROM detected_issue
+      WHERE session_id = $1 ORDER BY type, track_key, start_time`,
+    [String(id)],
+  );
+  const analysis = await sql.query(
+    'SELECT version, client, connections, summary, warnings FROM session_analysis WHERE session_id = $1',
+    [String(id)],
+  );
+  const row = await sql.query(
+    `SELECT quality, issue_types, issue_count, processed_bytes::text, metadata, metadata_terms, mos, rtt_ms, connect_ms,
+            overview_counted, processing_error, features_processing_stop IS NOT NULL AS stopped
+       FROM "rtcstats-server" WHERE id = $1`,
+    [String(id)],
+  );
+  return {
+    tracks: tracks.rows.map((t) => ({ ...t, series: JSON.parse(gunzipSync(t.series).toString('utf8')) })),
+    issues: issues.rows,
+    analysis: analysis.rows[0],
+    row: row.rows[0],
+  };
+}
+
+describe.skipIf(!HAVE_FIXTURES)('live analyses stored in batches', () => {
+  let analyses: SessionAnalysis[];
+  beforeAll(() => {
+    analyses = RTCSTATS_FIXTURES.map((f) => analyzeBuffer(readFixture('rtcstats-js', f.file)));
+    expect(analyses.every((a) => a.tracks.length > 0)).toBe(true);
+  });
+
+  test('a batch stores what the same runs store one by one; missing rows fail only themselves', async () => {
+    const conference = `lsb_${STAMP}`;
+    const one = await insertSessions(analyses.map((_, i) => newRow(conference, `one_${i}`)));
+    const many = await insertSessions(analyses.map((_, i) => newRow(conference, `many_${i}`)));
+    const [gone, ended] = await insertSessions([newRow(conference, 'gone'), newRow(conference, 'ended', 'ended')]);
+    await sql.query('DELETE FROM "rtcstats-server" WHERE id = $1', [String(gone)]);
+
+    for (const [i, analysis] of analyses.entries()) await storeAnalysis(one[i] as bigint, analysis, 1000 + i);
+    const items: AnalysisToStore[] = analyses.map((analysis, i) => ({
+      sessionId: many[i] as bigint,
+      analysis,
+      processedBytes: 1000 + i,
+    }));
+    const first = analyses[0] as SessionAnalysis;
+    items.splice(2, 0, { sessionId: gone as bigint, analysis: first, processedBytes: 1 });
+    items.push({ sessionId: ended as bigint, analysis: first, processedBytes: 1, live: true });
+    const outcomes = await storeAnalyses(items);
+    expect(outcomes.map((o) => o.stored)).toEqual([true, true, false, true, true, false]);
+
+    for (const [i] of analyses.entries()) {
+      const a = await stored(one[i] as bigint);
+      const b = await stored(many[i] as bigint);
+      expect(b.tracks.length).toBe((analyses[i] as SessionAnalysis).tracks.length);
+      expect(b.tracks.some((t) => t.series.t.length > 0)).toBe(true);
+      // The user differs, the rest is the same analysis: what one store gives, the batch gives.
+      expect({ ...b, analysis: { ...b.analysis, summary: { ...b.analysis.summary, identity: null } } }).toEqual({
+        ...a,
+        analysis: { ...a.analysis, summary: { ...a.analysis.summary, identity: null } },
+      });
+      expect(b.row.stopped).toBe(true);
+      expect(b.row.overview_counted).toBe(true);
+    }
+    const { rows } = await sql.query('SELECT count(*)::int AS n FROM track WHERE session_id = $1', [String(ended)]);
+    expect(rows[0].n).toBe(0);
+    await expect(storeAnalysis(gone as bigint, first, 1)).rejects.toThrow(/not found/);
+  });
+
+  test('concurrent live stores each land with the row identity; finals refresh their conference', async () => {
+    const conference = `lsl_${STAMP}`;
+    const ids = await insertSessions(analyses.map((_, i) => newRow(conference, `live_${i}`)));
+    // Snapshots of every session at once, then their finals at once.
+    for (const final of [false, true]) {
+      const results = await Promise.all(
+        analyses.map((analysis, i) =>
+          storeLiveAnalysis(ids[i] as bigint, packAnalysis(analysis, 500 + i), { final, analysedUpTo: Date.now() }),
+        ),
+      );
+      expect(results).toEqual(analyses.map(() => true));
+    }
+    for (const [i, analysis] of analyses.entries()) {
+      const s = await stored(ids[i] as bigint);
+      expect(s.tracks.map((t) => t.track_key)).toEqual(analysis.tracks.map((t) => t.trackId).sort());
+      // The row's identity, not the dump's (the fixtures name the `standup` conference).
+      expect(s.analysis.summary.identity.conference).toBe(conference);
+      expect(s.analysis.summary.identity.user).toBe(`live_${i}`);
+      expect(s.row.processed_bytes).toBe(String(500 + i));
+      expect(s.row.overview_counted).toBe(true);
+    }
+    const result = await sql.query('SELECT sessions_stamp FROM conference_result WHERE conference_name = $1', [conference]);
+    expect(result.rows).toHaveLength(1);
+    for (const id of ids) expect(result.rows[0].sessions_stamp).toContain(`${id}:`);
+  });
+
+  test.skipIf(HAVE_FIXTURES)(SKIP_FIXTURES_MESSAGE, () => {});
+});
