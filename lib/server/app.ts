@@ -43,6 +43,7 @@ import {
   dumpInfoInWorker,
   eventLogInWorker,
   frameBatchInWorker,
+  gzipObfuscatedInWorker,
   obfuscateDocumentInWorker,
 } from '@/lib/server/processing/worker-pool';
 import { scheduleRetentionPurge } from '@/lib/server/retention-purge';
@@ -102,7 +103,8 @@ async function openDatabase(env: Env, dataDirectory: string) {
 }
 
 async function openDumpStore(env: Env, dataDirectory: string): Promise<DumpStore> {
-  const store = await createDumpStore(env, dataDirectory);
+  // Ended sessions' dumps are obfuscated and gzipped off the ingest thread.
+  const store = await createDumpStore(env, dataDirectory, gzipObfuscatedInWorker);
   // Checked in the background: an unreachable bucket (SDK retries and all) must not hold up the start.
   void store.health().then((storage) => {
     if (!storage.ok)

@@ -71,9 +71,13 @@ class ObfuscateLines extends Transform {
   }
 }
 
+/** How a store compresses a finished dump: gzipObfuscated, here or in a worker thread (the server's). */
+export type DumpCompressor = (src: string, dest: string) => Promise<void>;
+
 /**
  * A finished dump gzipped to `dest` with its addresses obfuscated on the way (one pass), as rtcstats-server stores
- * them (what stays: TURN relay addresses). Both stores finish dumps with it; a live dump is read as sent until then.
+ * them (what stays: TURN relay addresses). Both stores finish dumps with it (the server runs it in a worker thread:
+ * worker-pool.ts's gzipObfuscatedInWorker); a live dump is read as sent until then.
  */
 export async function gzipObfuscated(src: string, dest: string): Promise<void> {
   await pipeline(createReadStream(src), new ObfuscateLines(), createGzip({ level: 6 }), createWriteStream(dest));

@@ -4,14 +4,17 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
-import { checkDumpId, type DumpStore, gzipObfuscated, WorkDirectory } from './dump-store';
+import { checkDumpId, type DumpCompressor, type DumpStore, gzipObfuscated, WorkDirectory } from './dump-store';
 
 /** Dumps in the data directory: live ones in `work/`, finished ones gzipped as `<dumpId>.gz` beside it. */
 export class LocalDumpStore implements DumpStore {
   readonly kind = 'local';
   private readonly work: WorkDirectory;
 
-  constructor(private readonly doneDir: string) {
+  constructor(
+    private readonly doneDir: string,
+    private readonly compress: DumpCompressor = gzipObfuscated,
+  ) {
     this.work = new WorkDirectory(path.join(doneDir, 'work'));
   }
 
@@ -31,7 +34,7 @@ export class LocalDumpStore implements DumpStore {
   async finalize(dumpId: string): Promise<string> {
     const src = this.workPath(dumpId);
     const dest = this.finishedPath(dumpId);
-    await gzipObfuscated(src, `${dest}.tmp`);
+    await this.compress(src, `${dest}.tmp`);
     await rename(`${dest}.tmp`, dest);
     await rm(src, { force: true });
     return `file://${dest}`;

@@ -12,7 +12,14 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { logger } from '@/lib/server/logger';
-import { checkDumpId, type DumpStore, gzipObfuscated, obfuscateDumpFile, WorkDirectory } from './dump-store';
+import {
+  checkDumpId,
+  type DumpCompressor,
+  type DumpStore,
+  gzipObfuscated,
+  obfuscateDumpFile,
+  WorkDirectory,
+} from './dump-store';
 
 export interface S3DumpStoreOptions {
   bucket: string;
@@ -22,6 +29,8 @@ export interface S3DumpStoreOptions {
   workDir: string;
   /** S3 client settings: region, endpoint (MinIO, R2, Ceph…), forcePathStyle, credentials. */
   client: S3ClientConfig;
+  /** How a finished dump is compressed (default: here, gzipObfuscated). */
+  compress?: DumpCompressor;
 }
 
 /**
@@ -36,6 +45,7 @@ export class S3DumpStore implements DumpStore {
   private readonly bucket: string;
   private readonly prefix: string;
   private readonly work: WorkDirectory;
+  private readonly compress: DumpCompressor;
 
   constructor(options: S3DumpStoreOptions) {
     this.s3 = new S3Client(options.client);
@@ -43,6 +53,7 @@ export class S3DumpStore implements DumpStore {
     const prefix = options.prefix ?? 'dumps/';
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
     this.work = new WorkDirectory(options.workDir);
+    this.compress = options.compress ?? gzipObfuscated;
   }
 
   async init(): Promise<this> {
@@ -63,7 +74,7 @@ export class S3DumpStore implements DumpStore {
     const gz = `${src}.gz`;
     try {
       // Gzip to a file first: the upload needs its length.
-      await gzipObfuscated(src, gz);
+      await this.compress(src, gz);
       const { size } = await stat(gz);
       await this.s3.send(
         new PutObjectCommand({

@@ -1,7 +1,7 @@
 /**
  * Worker thread: decodes and analyses dumps, extracts their event log, reads what an uploaded dump is, checks
- * an NDJSON frame batch, or keeps live sessions' incremental analyses (live-states.ts). Pure CPU work with no
- * database or network, so a slow or hostile dump costs this thread only; the ingest event loop keeps running. The
+ * an NDJSON frame batch, keeps live sessions' incremental analyses (live-states.ts), or obfuscates and gzips an
+ * ended session's dump (a few at a time). CPU and file work with no database or network, so a slow or hostile dump costs this thread only; the ingest event loop keeps running. The
  * thread lowers its own OS priority at start, so when the cores are busy the ingest thread is served first.
  */
 
@@ -9,6 +9,7 @@ import { closeSync, openSync, readFileSync, readlinkSync, readSync, writeFileSyn
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { EventLog } from '@/lib/schemas/read-api';
+import { gzipObfuscated } from '@/lib/server/dump-store/dump-store';
 import { tryParseFrameBatch } from '@/lib/server/ingest/frame-batch';
 import { analyzeBuffer } from '@/lib/stats/analyze/analyze';
 import { type LoggedEvent, loggedEvent } from '@/lib/stats/analyze/app-events';
@@ -28,7 +29,8 @@ type WorkerRequest =
   | { id: number; mode: 'obfuscate-document'; path: string }
   | { id: number; mode: 'live-feed'; entries: LiveFeedEntry[]; dump: Uint8Array }
   | { id: number; mode: 'live-take'; dumpId: string; final: boolean }
-  | { id: number; mode: 'live-drop'; dumpId: string };
+  | { id: number; mode: 'live-drop'; dumpId: string }
+  | { id: number; mode: 'gzip-obfuscated'; src: string; dest: string };
 
 /** The nice value of analysis threads: below the ingest thread (0), so ingest keeps its share when cores are busy. */
 const WORKER_NICE = 10;
@@ -99,6 +101,26 @@ function obfuscateDocument(path: string): boolean {
   return true;
 }
 
+/**
+ * Dumps compressed at once: each holds a deflate state and stream buffers (~300 KB), and thousands of sessions
+ * end together; the rest wait their turn (a slot is handed straight to the next).
+ */
+const GZIP_AT_ONCE = 2;
+let gzipRunning = 0;
+const gzipWaiting: (() => void)[] = [];
+
+async function gzipInTurn(src: string, dest: string): Promise<void> {
+  if (gzipRunning < GZIP_AT_ONCE) gzipRunning++;
+  else await new Promise<void>((resolve) => gzipWaiting.push(resolve));
+  try {
+    await gzipObfuscated(src, dest);
+  } finally {
+    const next = gzipWaiting.shift();
+    if (next) next();
+    else gzipRunning--;
+  }
+}
+
 /** Reply payloads moved, not copied, to the main thread (packed series). */
 let transfer: ArrayBuffer[] = [];
 
@@ -118,23 +140,37 @@ function run(msg: WorkerRequest): unknown {
   if (msg.mode === 'live-feed' || msg.mode === 'live-take' || msg.mode === 'live-drop') return runLive(msg);
   if (msg.mode === 'info') return readDumpInfo(fileChunks(msg.path));
   if (msg.mode === 'obfuscate-document') return obfuscateDocument(msg.path);
+  if (msg.mode === 'gzip-obfuscated') return gzipInTurn(msg.src, msg.dest);
   const dump = Buffer.from(msg.dump.buffer, msg.dump.byteOffset, msg.dump.byteLength);
   if (msg.mode === 'frames') return tryParseFrameBatch(dump);
   return msg.mode === 'events' ? eventLog(dump, msg) : analyzeBuffer(dump, msg.identity);
 }
 
+function errorReply(id: number, err: unknown): WorkerReply {
+  return {
+    id,
+    error: err instanceof Error ? err.message : String(err),
+    dumpFormatError: err instanceof DumpFormatError ? err.kind : undefined,
+  };
+}
+
 parentPort?.on('message', (msg: WorkerRequest) => {
-  let reply: WorkerReply;
+  let result: unknown;
   try {
-    reply = { id: msg.id, result: run(msg) };
+    result = run(msg);
   } catch (err) {
-    reply = {
-      id: msg.id,
-      error: err instanceof Error ? err.message : String(err),
-      dumpFormatError: err instanceof DumpFormatError ? err.kind : undefined,
-    };
+    parentPort?.postMessage(errorReply(msg.id, err));
+    return;
   }
   const moved = transfer;
   transfer = [];
-  parentPort?.postMessage(reply, moved);
+  // File work answers when it is done; other requests answer now, in order.
+  if (result instanceof Promise) {
+    result.then(
+      (value) => parentPort?.postMessage({ id: msg.id, result: value }),
+      (err) => parentPort?.postMessage(errorReply(msg.id, err)),
+    );
+    return;
+  }
+  parentPort?.postMessage({ id: msg.id, result }, moved);
 });

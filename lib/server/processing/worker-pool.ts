@@ -1,8 +1,9 @@
 /**
- * Three worker threads with the same entry, each started on first use and restarted if it dies: one analyses
+ * Four worker threads with the same entry, each started on first use and restarted if it dies: one analyses
  * sessions (jobs serialized by the processing queue) and serves event logs; one reads uploaded dumps and checks
  * NDJSON frame batches, so HTTP ingest never waits behind a long analysis; one keeps the live sessions'
- * incremental analyses (live-analysis.ts). All leave the main thread to ingest and the dashboard, at a lower OS
+ * incremental analyses (live-analysis.ts); one obfuscates and gzips the dumps of ended sessions (thousands end
+ * together: their compression on the ingest thread held frames of every other session). All leave the main thread to ingest and the dashboard, at a lower OS
  * priority (analyze-worker.ts).
  */
 
@@ -109,6 +110,7 @@ class WorkerLane {
 const analysis = new WorkerLane();
 const uploads = new WorkerLane();
 const live = new WorkerLane();
+const dumps = new WorkerLane();
 
 /** The live analyses' thread: requests run in the order they are made (a feed before the snapshot after it). */
 export const liveAnalysisLane = {
@@ -151,6 +153,11 @@ export function frameBatchInWorker(bytes: Buffer): Promise<FrameBatchResult> {
   return uploads.run({ mode: 'frames' }, bytes);
 }
 
+/** gzipObfuscated (dump-store.ts) in the dumps thread: the stores' compressor in the server. */
+export function gzipObfuscatedInWorker(src: string, dest: string): Promise<void> {
+  return dumps.run({ mode: 'gzip-obfuscated', src, dest });
+}
+
 export async function stopAnalysisWorker(): Promise<void> {
-  await Promise.all([analysis.stop(), uploads.stop(), live.stop()]);
+  await Promise.all([analysis.stop(), uploads.stop(), live.stop(), dumps.stop()]);
 }
