@@ -77,8 +77,9 @@ export function disconnectReason(closeCode: number | null | undefined, nodeLost 
 export class Monitoring {
   private readonly listeners: MonitoringListener[] = [];
   /**
-   * Connections opening and closing, many at once (a ramp of clients): their decisions go out in one transaction per batch
-   * (data/monitoring.ts appendEventsBatch), in the order they were made, one batch at a time.
+   * What the live sessions say (connections opening and closing, streams starting and stopping, quality issues),
+   * many at once (a ramp of clients): their decisions go out in one transaction per batch (data/monitoring.ts
+   * appendEventsBatch), in the order they were made, one batch at a time.
    */
   private readonly connections = new Batcher<BatchDecision, AppendResult>((decisions) => this.writeBatch(decisions));
 
@@ -278,40 +279,57 @@ export class Monitoring {
     return this.event('streamDestroyed', c, at, `cs:streamDestroyed:${c.rowId}:${stream.id}:${n}`, { stream, reason });
   }
 
-  /** A track started being sent (its n-th start, if it restarts). Nothing once the connection has ended. */
+  /**
+   * A track started being sent (its n-th start, if it restarts). Nothing once the connection has ended. Batched
+   * with the connections opening and closing, in call order (so a stream never overtakes its connectionCreated).
+   */
   streamStarted(c: ConnectionInfo, s: StreamInfo): Promise<AppendResult> {
-    return this.record(c.conference, async (_room, read) => {
-      const seen = await read.existing([`cs:connectionCreated:${c.rowId}`, `cs:connectionDestroyed:${c.rowId}`]);
-      if (!seen.has(`cs:connectionCreated:${c.rowId}`) || seen.has(`cs:connectionDestroyed:${c.rowId}`)) {
-        return { events: [] };
-      }
-      const history = await read.streamEvents(c.rowId);
-      if (openStreams(history).some((o) => o.stream.id === s.id)) return { events: [] };
-      const n = history.filter((e) => e.event === 'streamCreated' && e.streamId === s.id).length + 1;
-      const stream = this.stream(c, s);
-      return { events: [this.event('streamCreated', c, s.at, `cs:streamCreated:${c.rowId}:${s.id}:${n}`, { stream })] };
+    const created = `cs:connectionCreated:${c.rowId}`;
+    const destroyed = `cs:connectionDestroyed:${c.rowId}`;
+    return this.recordBatched({
+      conference: c.conference,
+      keys: [created, destroyed],
+      streamsOf: c.rowId,
+      decide: async (_room, read) => {
+        const seen = await read.existing([created, destroyed]);
+        if (!seen.has(created) || seen.has(destroyed)) return { events: [] };
+        const history = await read.streamEvents(c.rowId);
+        if (openStreams(history).some((o) => o.stream.id === s.id)) return { events: [] };
+        const n = history.filter((e) => e.event === 'streamCreated' && e.streamId === s.id).length + 1;
+        const stream = this.stream(c, s);
+        return {
+          events: [this.event('streamCreated', c, s.at, `cs:streamCreated:${c.rowId}:${s.id}:${n}`, { stream })],
+        };
+      },
     });
   }
 
-  /** A track stopped being sent while the connection stays (`mediaStopped` for a screen share that ended). */
+  /** A track stopped being sent while the connection stays (`mediaStopped` for a screen share that ended). Batched. */
   streamStopped(c: ConnectionInfo, streamId: string, at: number, reason: string): Promise<AppendResult> {
-    return this.record(c.conference, async (_room, read) => {
-      const open = openStreams(await read.streamEvents(c.rowId)).find((o) => o.stream.id === streamId);
-      if (!open) return { events: [] };
-      return { events: [this.streamDestroyedEvent(c, open.stream, open.count, at, reason)] };
+    return this.recordBatched({
+      conference: c.conference,
+      streamsOf: c.rowId,
+      decide: async (_room, read) => {
+        const open = openStreams(await read.streamEvents(c.rowId)).find((o) => o.stream.id === streamId);
+        if (!open) return { events: [] };
+        return { events: [this.streamDestroyedEvent(c, open.stream, open.count, at, reason)] };
+      },
     });
   }
 
-  /** An issue opened or closed on a live session (`qualityIssue`); `key` names the issue within the session. */
+  /** An issue opened or closed on a live session (`qualityIssue`); `key` names the issue within the session. Batched. */
   qualityIssue(
     c: ConnectionInfo,
     issue: NonNullable<MonitoringPayload['issue']>,
     key: string,
     at: number,
   ): Promise<AppendResult> {
-    return this.record(c.conference, () => ({
-      events: [this.event('qualityIssue', c, at, `cs:qualityIssue:${c.rowId}:${key}:${issue.state}`, { issue })],
-    }));
+    return this.recordBatched({
+      conference: c.conference,
+      decide: () => ({
+        events: [this.event('qualityIssue', c, at, `cs:qualityIssue:${c.rowId}:${key}:${issue.state}`, { issue })],
+      }),
+    });
   }
 }
 
