@@ -117,14 +117,14 @@ function withIdentity(fromDump: SessionAnalysis['identity'], row: RtcstatsIdenti
 }
 
 /**
- * Several sessions' runs stored in one transaction of seven statements, whatever the number of sessions, tracks
- * and issues (live snapshots of thousands of sessions: one store a session cost more round trips than PostgreSQL
- * and the ingest thread could give). Each session's results replace its last run's. Plain SQL on the process's
- * pool: a run's results are large nested JSON, and handing them to the Prisma client cost the main thread more than
+ * Several sessions' runs stored in one transaction of seven statements, whatever the number of sessions, tracks and
+ * issues (live snapshots of thousands of sessions: one store a session cost more round trips than PostgreSQL and
+ * the ingest thread could give). Each session's results replace its last run's. Plain SQL on the process's pool: a
+ * run's results are large nested JSON, and handing them to the Prisma client cost the main thread more than
  * anything else at scale. Rows go in as one JSON document each for tracks, issues, analyses and row updates
- * (`json_to_recordset`), series as one bytea array. The rows are locked first, in id order (as every batched
- * write of them is, so batches never deadlock); a row that is gone stores nothing and answers `stored: false`. A session
- * given twice keeps its last item.
+ * (`json_to_recordset`), every series in one binary bytea parameter (each track says where its own is). The rows
+ * are locked first, in id order (as every batched write of them is, so batches never deadlock); a row that is gone
+ * stores nothing and answers `stored: false`. A session given twice keeps its last item.
  */
 export async function storeAnalyses(items: readonly AnalysisToStore[]): Promise<StoreOutcome[]> {
   if (items.length === 0) return [];
@@ -139,7 +139,8 @@ export async function storeAnalyses(items: readonly AnalysisToStore[]): Promise<
     );
     const present = new Map<string, string | undefined>();
     const tracks: object[] = [];
-    const series: Buffer[] = [];
+    const series: Uint8Array[] = [];
+    let seriesBytes = 0;
     const issues: object[] = [];
     const analyses: object[] = [];
     const updates: object[] = [];
@@ -166,10 +167,12 @@ export async function storeAnalyses(items: readonly AnalysisToStore[]): Promise<
         : item.analysis;
       present.set(row.id, analysis.identity.conference ?? undefined);
       analysis.tracks.forEach((t, i) => {
-        series.push(Buffer.from(item.seriesGz?.[i] ?? encodeSeriesBlob(t.series)));
+        const blob = item.seriesGz?.[i] ?? encodeSeriesBlob(t.series);
+        series.push(blob);
         tracks.push({
-          /** 1-based: its series' place in the bytea array. */
-          n: series.length,
+          /** Its series' place in the one bytea of all series (1-based, as substring counts). */
+          from: seriesBytes + 1,
+          length: blob.byteLength,
           session_id: row.id,
           track_key: t.trackId,
           pc_id: t.pc,
@@ -186,6 +189,7 @@ export async function storeAnalyses(items: readonly AnalysisToStore[]): Promise<
           facts: trackFacts(t),
           summary: t.summary,
         });
+        seriesBytes += blob.byteLength;
       });
       for (const i of analysis.issues)
         issues.push({
@@ -235,13 +239,14 @@ export async function storeAnalyses(items: readonly AnalysisToStore[]): Promise<
         `INSERT INTO track (id, session_id, track_key, pc_id, direction, kind, ssrc, mid, track_identifier, label, codec,
                             is_screen, start_time, end_time, facts, summary, series)
          SELECT gen_random_uuid(), t.session_id, t.track_key, t.pc_id, t.direction, t.kind, t.ssrc, t.mid,
-                t.track_identifier, t.label, t.codec, t.is_screen, t.start_time, t.end_time, t.facts, t.summary, s.series
+                t.track_identifier, t.label, t.codec, t.is_screen, t.start_time, t.end_time, t.facts, t.summary,
+                substring($2::bytea FROM t."from" FOR t.length)
            FROM json_to_recordset($1::json)
                 AS t(session_id bigint, track_key text, pc_id text, direction text, kind text, ssrc bigint, mid text,
                      track_identifier text, label text, codec text, is_screen boolean, start_time timestamptz,
-                     end_time timestamptz, facts jsonb, summary jsonb, n bigint)
-           JOIN unnest($2::bytea[]) WITH ORDINALITY AS s(series, n) ON s.n = t.n`,
-        [JSON.stringify(tracks), series],
+                     end_time timestamptz, facts jsonb, summary jsonb, "from" int, length int)`,
+        // One Buffer goes as a binary parameter; an array of them would go as hex text (twice the bytes).
+        [JSON.stringify(tracks), Buffer.concat(series, seriesBytes)],
       );
     }
     if (issues.length > 0) {
