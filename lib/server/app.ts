@@ -240,10 +240,19 @@ function createHttpServer(
   return server;
 }
 
+/**
+ * Connections the kernel queues before the server accepts them. Node's default (511) overflows when thousands of
+ * clients (re)connect within a second while the event loop is busy: each dropped SYN is retried by the client only
+ * after 1 s, then 3 s, 7 s… The kernel caps it at net.core.somaxconn (4096 on current Linux).
+ */
+const LISTEN_BACKLOG = 4096;
+
 function listen(server: http.Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as import('node:net').AddressInfo).port));
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () =>
+      resolve((server.address() as import('node:net').AddressInfo).port),
+    );
   });
 }
 
