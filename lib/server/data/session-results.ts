@@ -1,4 +1,4 @@
-import { db, inTransaction } from '@/lib/server/db/client';
+import { db, inTransaction, retryOnDeadlock } from '@/lib/server/db/client';
 import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
 import { metadataTerms } from '@/lib/shared/search-terms';
 import { overviewFacts } from '@/lib/stats/analyze/overview-facts';
@@ -131,112 +131,114 @@ export async function storeAnalyses(items: readonly AnalysisToStore[]): Promise<
   const last = new Map<string, AnalysisToStore>();
   for (const item of items) last.set(String(item.sessionId), item);
   const ids = [...last.keys()];
-  const stored = await inTransaction(async (q) => {
-    const { rows } = await q(
-      `SELECT id::text AS id, status, blob_url, rtcstats_user, rtcstats_session, rtcstats_conference
+  // Finals move the overview rollups (a trigger): two batches may lock their buckets in different orders.
+  const stored = await retryOnDeadlock(() =>
+    inTransaction(async (q) => {
+      const { rows } = await q(
+        `SELECT id::text AS id, status, blob_url, rtcstats_user, rtcstats_session, rtcstats_conference
          FROM "rtcstats-server" WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
-      [ids],
-    );
-    const present = new Map<string, string | undefined>();
-    const tracks: object[] = [];
-    const series: Uint8Array[] = [];
-    let seriesBytes = 0;
-    const issues: object[] = [];
-    const analyses: object[] = [];
-    const updates: object[] = [];
-    for (const row of rows as {
-      id: string;
-      status: string;
-      blob_url: string | null;
-      rtcstats_user: string | null;
-      rtcstats_session: string | null;
-      rtcstats_conference: string | null;
-    }[]) {
-      const item = last.get(row.id);
-      if (!item) continue;
-      if (item.live && row.status === 'ended' && !row.blob_url) continue;
-      const analysis = item.live
-        ? {
-            ...item.analysis,
-            identity: withIdentity(item.analysis.identity, {
-              user: row.rtcstats_user ?? undefined,
-              session: row.rtcstats_session ?? undefined,
-              conference: row.rtcstats_conference ?? undefined,
-            }),
-          }
-        : item.analysis;
-      present.set(row.id, analysis.identity.conference ?? undefined);
-      analysis.tracks.forEach((t, i) => {
-        const blob = item.seriesGz?.[i] ?? encodeSeriesBlob(t.series);
-        series.push(blob);
-        tracks.push({
-          /** Its series' place in the one bytea of all series (1-based, as substring counts). */
-          from: seriesBytes + 1,
-          length: blob.byteLength,
-          session_id: row.id,
-          track_key: t.trackId,
-          pc_id: t.pc,
-          direction: t.direction,
-          kind: t.kind,
-          ssrc: Number.isFinite(t.ssrc) ? String(t.ssrc) : null,
-          mid: t.mid ?? null,
-          track_identifier: t.trackIdentifier ?? null,
-          label: t.label ?? null,
-          codec: t.codec ?? null,
-          is_screen: t.isScreen ?? false,
-          start_time: toIso(t.firstTime),
-          end_time: toIso(t.lastTime),
-          facts: trackFacts(t),
-          summary: t.summary,
+        [ids],
+      );
+      const present = new Map<string, string | undefined>();
+      const tracks: object[] = [];
+      const series: Uint8Array[] = [];
+      let seriesBytes = 0;
+      const issues: object[] = [];
+      const analyses: object[] = [];
+      const updates: object[] = [];
+      for (const row of rows as {
+        id: string;
+        status: string;
+        blob_url: string | null;
+        rtcstats_user: string | null;
+        rtcstats_session: string | null;
+        rtcstats_conference: string | null;
+      }[]) {
+        const item = last.get(row.id);
+        if (!item) continue;
+        if (item.live && row.status === 'ended' && !row.blob_url) continue;
+        const analysis = item.live
+          ? {
+              ...item.analysis,
+              identity: withIdentity(item.analysis.identity, {
+                user: row.rtcstats_user ?? undefined,
+                session: row.rtcstats_session ?? undefined,
+                conference: row.rtcstats_conference ?? undefined,
+              }),
+            }
+          : item.analysis;
+        present.set(row.id, analysis.identity.conference ?? undefined);
+        analysis.tracks.forEach((t, i) => {
+          const blob = item.seriesGz?.[i] ?? encodeSeriesBlob(t.series);
+          series.push(blob);
+          tracks.push({
+            /** Its series' place in the one bytea of all series (1-based, as substring counts). */
+            from: seriesBytes + 1,
+            length: blob.byteLength,
+            session_id: row.id,
+            track_key: t.trackId,
+            pc_id: t.pc,
+            direction: t.direction,
+            kind: t.kind,
+            ssrc: Number.isFinite(t.ssrc) ? String(t.ssrc) : null,
+            mid: t.mid ?? null,
+            track_identifier: t.trackIdentifier ?? null,
+            label: t.label ?? null,
+            codec: t.codec ?? null,
+            is_screen: t.isScreen ?? false,
+            start_time: toIso(t.firstTime),
+            end_time: toIso(t.lastTime),
+            facts: trackFacts(t),
+            summary: t.summary,
+          });
+          seriesBytes += blob.byteLength;
         });
-        seriesBytes += blob.byteLength;
-      });
-      for (const i of analysis.issues)
-        issues.push({
+        for (const i of analysis.issues)
+          issues.push({
+            session_id: row.id,
+            type: i.type,
+            severity: i.severity,
+            track_key: i.trackId ?? null,
+            pc_id: i.pc ?? null,
+            start_time: toIso(i.start) ?? new Date(0).toISOString(),
+            end_time: toIso(i.end),
+            message: i.message,
+            evidence: i.evidence ?? {},
+          });
+        analyses.push({
           session_id: row.id,
-          type: i.type,
-          severity: i.severity,
-          track_key: i.trackId ?? null,
-          pc_id: i.pc ?? null,
-          start_time: toIso(i.start) ?? new Date(0).toISOString(),
-          end_time: toIso(i.end),
-          message: i.message,
-          evidence: i.evidence ?? {},
+          version: analysis.version,
+          client: analysis.client ?? null,
+          connections: analysis.peerConnections ?? null,
+          summary: analysisSummary(analysis),
+          warnings: analysis.warnings ?? [],
         });
-      analyses.push({
-        session_id: row.id,
-        version: analysis.version,
-        client: analysis.client ?? null,
-        connections: analysis.peerConnections ?? null,
-        summary: analysisSummary(analysis),
-        warnings: analysis.warnings ?? [],
-      });
-      const { metadata, feedback } = analysis.app;
-      const facts = overviewFacts(analysis);
-      updates.push({
-        id: row.id,
-        start: item.live === true,
-        processed_bytes: String(item.processedBytes),
-        quality: QUALITY[analysis.summary.verdict],
-        issue_types: [...new Set(analysis.issues.map((i) => i.type))].sort(),
-        issue_count: analysis.issues.length,
-        metadata: metadata ?? null,
-        metadata_terms: metadataTerms(metadata),
-        feedback_rating: feedback?.rating ?? null,
-        feedback_comment: feedback?.comment ?? null,
-        mos: facts.mos,
-        rtt_ms: facts.rttMs,
-        connect_ms: facts.connectMs,
-        counted: item.countInOverview ?? true,
-      });
-    }
-    if (present.size === 0) return present;
-    const storedIds = [...present.keys()];
-    await q('DELETE FROM track WHERE session_id = ANY($1::bigint[])', [storedIds]);
-    await q('DELETE FROM detected_issue WHERE session_id = ANY($1::bigint[])', [storedIds]);
-    if (tracks.length > 0) {
-      await q(
-        `INSERT INTO track (id, session_id, track_key, pc_id, direction, kind, ssrc, mid, track_identifier, label, codec,
+        const { metadata, feedback } = analysis.app;
+        const facts = overviewFacts(analysis);
+        updates.push({
+          id: row.id,
+          start: item.live === true,
+          processed_bytes: String(item.processedBytes),
+          quality: QUALITY[analysis.summary.verdict],
+          issue_types: [...new Set(analysis.issues.map((i) => i.type))].sort(),
+          issue_count: analysis.issues.length,
+          metadata: metadata ?? null,
+          metadata_terms: metadataTerms(metadata),
+          feedback_rating: feedback?.rating ?? null,
+          feedback_comment: feedback?.comment ?? null,
+          mos: facts.mos,
+          rtt_ms: facts.rttMs,
+          connect_ms: facts.connectMs,
+          counted: item.countInOverview ?? true,
+        });
+      }
+      if (present.size === 0) return present;
+      const storedIds = [...present.keys()];
+      await q('DELETE FROM track WHERE session_id = ANY($1::bigint[])', [storedIds]);
+      await q('DELETE FROM detected_issue WHERE session_id = ANY($1::bigint[])', [storedIds]);
+      if (tracks.length > 0) {
+        await q(
+          `INSERT INTO track (id, session_id, track_key, pc_id, direction, kind, ssrc, mid, track_identifier, label, codec,
                             is_screen, start_time, end_time, facts, summary, series)
          SELECT gen_random_uuid(), t.session_id, t.track_key, t.pc_id, t.direction, t.kind, t.ssrc, t.mid,
                 t.track_identifier, t.label, t.codec, t.is_screen, t.start_time, t.end_time, t.facts, t.summary,
@@ -245,35 +247,35 @@ export async function storeAnalyses(items: readonly AnalysisToStore[]): Promise<
                 AS t(session_id bigint, track_key text, pc_id text, direction text, kind text, ssrc bigint, mid text,
                      track_identifier text, label text, codec text, is_screen boolean, start_time timestamptz,
                      end_time timestamptz, facts jsonb, summary jsonb, "from" int, length int)`,
-        // One Buffer goes as a binary parameter; an array of them would go as hex text (twice the bytes).
-        [JSON.stringify(tracks), Buffer.concat(series, seriesBytes)],
-      );
-    }
-    if (issues.length > 0) {
-      await q(
-        `INSERT INTO detected_issue (id, session_id, type, severity, track_key, pc_id, start_time, end_time, message,
+          // One Buffer goes as a binary parameter; an array of them would go as hex text (twice the bytes).
+          [JSON.stringify(tracks), Buffer.concat(series, seriesBytes)],
+        );
+      }
+      if (issues.length > 0) {
+        await q(
+          `INSERT INTO detected_issue (id, session_id, type, severity, track_key, pc_id, start_time, end_time, message,
                                      evidence)
          SELECT gen_random_uuid(), i.session_id, i.type, i.severity, i.track_key, i.pc_id, i.start_time, i.end_time,
                 i.message, i.evidence
            FROM json_to_recordset($1::json) AS i(session_id bigint, type text, severity text, track_key text,
                                                  pc_id text, start_time timestamptz, end_time timestamptz,
                                                  message text, evidence jsonb)`,
-        [JSON.stringify(issues)],
-      );
-    }
-    await q(
-      `INSERT INTO session_analysis (session_id, version, client, connections, summary, warnings, updated_at)
+          [JSON.stringify(issues)],
+        );
+      }
+      await q(
+        `INSERT INTO session_analysis (session_id, version, client, connections, summary, warnings, updated_at)
        SELECT a.session_id, a.version, coalesce(a.client, 'null'), coalesce(a.connections, 'null'), a.summary,
               a.warnings, now()
          FROM json_to_recordset($1::json) AS a(session_id bigint, version int, client jsonb, connections jsonb,
                                                summary jsonb, warnings jsonb)
        ON CONFLICT (session_id) DO UPDATE SET version = EXCLUDED.version, client = EXCLUDED.client,
          connections = EXCLUDED.connections, summary = EXCLUDED.summary, warnings = EXCLUDED.warnings, updated_at = now()`,
-      [JSON.stringify(analyses)],
-    );
-    // A live run starts and stops in this transaction (processing_start = stop: unfinishedSessions sees it done).
-    await q(
-      `UPDATE "rtcstats-server" r SET
+        [JSON.stringify(analyses)],
+      );
+      // A live run starts and stops in this transaction (processing_start = stop: unfinishedSessions sees it done).
+      await q(
+        `UPDATE "rtcstats-server" r SET
               features_processing_start = CASE WHEN u.start THEN now() ELSE r.features_processing_start END,
               features_processing_stop = now(), processed_bytes = u.processed_bytes, quality = u.quality,
               issue_types = u.issue_types, issue_count = u.issue_count, processing_error = NULL,
@@ -289,10 +291,11 @@ export async function storeAnalyses(items: readonly AnalysisToStore[]): Promise<
                                                mos double precision, rtt_ms double precision,
                                                connect_ms int, counted boolean)
         WHERE r.id = u.id`,
-      [JSON.stringify(updates)],
-    );
-    return present;
-  });
+        [JSON.stringify(updates)],
+      );
+      return present;
+    }),
+  );
   return items.map((item) => {
     const key = String(item.sessionId);
     return stored.has(key) ? { stored: true, conference: stored.get(key) } : { stored: false };

@@ -1,4 +1,4 @@
-import { databasePool, db } from '@/lib/server/db/client';
+import { databasePool, db, retryOnDeadlock } from '@/lib/server/db/client';
 import { logger } from '@/lib/server/logger';
 import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
 
@@ -89,22 +89,6 @@ export async function insertSessions(rows: NewSession[]): Promise<bigint[]> {
     if (id === undefined) throw new Error(`session row for dump ${s.dumpId} not returned`);
     return id;
   });
-}
-
-/**
- * Runs a multi-row write again when PostgreSQL chose it as a deadlock's victim (40P01: it was rolled back, nothing
- * of it stored). Rows in id order make that rare; a plan may still lock them in another order.
- */
-async function retryOnDeadlock<T>(write: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await write();
-    } catch (err) {
-      const e = err as { code?: unknown; message?: unknown };
-      const deadlock = e?.code === '40P01' || (typeof e?.message === 'string' && e.message.includes('40P01'));
-      if (!deadlock || i >= attempts) throw err;
-    }
-  }
 }
 
 function pool() {

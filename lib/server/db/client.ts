@@ -88,3 +88,20 @@ export async function inTransaction<T>(work: (query: SqlQuery) => Promise<T>): P
     throw err;
   }
 }
+
+/**
+ * Runs a multi-row write again when PostgreSQL chose it as a deadlock's victim (40P01: it was rolled back, nothing
+ * of it stored). Rows in id order make that rare; a plan, or a trigger (the overview rollups), may still lock in
+ * another order.
+ */
+export async function retryOnDeadlock<T>(write: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write();
+    } catch (err) {
+      const e = err as { code?: unknown; message?: unknown };
+      const deadlock = e?.code === '40P01' || (typeof e?.message === 'string' && e.message.includes('40P01'));
+      if (!deadlock || i >= attempts) throw err;
+    }
+  }
+}
