@@ -5,17 +5,20 @@
  * `node --import tsx scripts/bench/scale-server-child.ts` with DATABASE_URL, CALLSCOPE_* in its environment; speaks
  * ingest-protocol.ts over IPC (`ready`; `stop` → results file, `done`, then an orderly close and exit).
  *
- * The probe works on the bundle as on the sources, without touching lib/: `FileHandle.prototype.write` and
- * `.datasync` are wrapped before the server loads. A handle whose first write starts with the dump magic
+ * The probe works on the bundle as on the sources, without touching lib/: `fs.writeSync` (DumpWriter's writes;
+ * `syncBuiltinESMExports` makes imports see the wrapper), `FileHandle.prototype.datasync` and `.close` are wrapped
+ * before the server loads. A file descriptor whose first write starts with the dump magic
  * (`RTCStatsDump`) is a live dump (DumpWriter writes the header lines and the first frames in one chunk); it is tied
  * to its client by the `bench-conn` query parameter of the header's `url`. For each dump the probe records, in
  * order (DumpWriter never overlaps writes):
- *  - `writes`: `[frames in the file, time]` when each write resolved: those frames were in the page cache;
+ *  - `writes`: `[frames in the file, time]` when each write returned: those frames were in the page cache;
  *  - `syncs`: `[frames written before the fdatasync, time]` when each fdatasync resolved: those frames were durable.
  * Frames are counted as the newlines written after the two header lines (a frame is one JSON line). Pairs go into
  * growing Float64Arrays: 16 bytes per event, about 2 KB per one-minute dump at one frame a second.
  */
+import fs from 'node:fs';
 import { type FileHandle, open, writeFile } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { connectionName, nowMs, type ParentMessage, toParent } from './ingest-protocol';
 
@@ -56,8 +59,8 @@ export interface ScaleDiskRecord {
 }
 
 const records: DumpRecord[] = [];
-/** null: a handle that is not a live dump. */
-const byHandle = new WeakMap<object, DumpRecord | null>();
+/** By open file descriptor; null: a file that is not a live dump. */
+const byFd = new Map<number, DumpRecord | null>();
 
 function countNewlines(bytes: Uint8Array): number {
   let n = 0;
@@ -84,42 +87,43 @@ function recordFor(bytes: Uint8Array): DumpRecord | null {
   return record;
 }
 
-type Write = (this: FileHandle, buffer: unknown, ...rest: unknown[]) => Promise<unknown>;
 type Datasync = (this: FileHandle) => Promise<void>;
+type Close = (this: FileHandle) => Promise<void>;
 
 async function installProbe(): Promise<void> {
   const probe = await open('/dev/null', 'r');
-  const proto = Object.getPrototypeOf(probe) as { write: Write; datasync: Datasync };
+  const proto = Object.getPrototypeOf(probe) as { datasync: Datasync; close: Close };
   await probe.close();
-  const { write, datasync } = proto;
-  proto.write = function (this: FileHandle, buffer: unknown, ...rest: unknown[]) {
-    const done = write.call(this, buffer, ...rest);
-    if (!(buffer instanceof Uint8Array)) return done;
-    // DumpWriter writes whole Buffers; with an offset and length only that range is written.
-    const bytes =
-      typeof rest[0] === 'number'
-        ? buffer.subarray(rest[0], typeof rest[1] === 'number' ? rest[0] + rest[1] : undefined)
-        : buffer;
-    let record = byHandle.get(this);
+  const { datasync, close } = proto;
+  const writeSync = fs.writeSync;
+  fs.writeSync = ((fd: number, buffer: unknown, ...rest: unknown[]) => {
+    const written = (writeSync as (...args: unknown[]) => number)(fd, buffer, ...rest);
+    if (!(buffer instanceof Uint8Array)) return written;
+    // DumpWriter passes an offset; what was written is the `written` bytes from there.
+    const offset = typeof rest[0] === 'number' ? rest[0] : 0;
+    const bytes = buffer.subarray(offset, offset + written);
+    let record = byFd.get(fd);
     if (record === undefined) {
       record = recordFor(bytes);
-      byHandle.set(this, record);
+      byFd.set(fd, record);
     }
-    if (record === null) return done;
-    const r = record;
-    const lines = countNewlines(bytes);
-    return done.then((result) => {
-      r.written += lines;
-      r.writes.push(Math.max(0, r.written), nowMs());
-      return result;
-    });
-  };
+    if (record === null) return written;
+    record.written += countNewlines(bytes);
+    record.writes.push(Math.max(0, record.written), nowMs());
+    return written;
+  }) as typeof fs.writeSync;
+  syncBuiltinESMExports();
   proto.datasync = function (this: FileHandle) {
     const done = datasync.call(this);
-    const record = byHandle.get(this);
+    const record = byFd.get(this.fd);
     if (!record) return done;
     const covered = Math.max(0, record.written);
     return done.then(() => record.syncs.push(covered, nowMs()));
+  };
+  proto.close = function (this: FileHandle) {
+    // The descriptor's number is reused by the next file opened.
+    byFd.delete(this.fd);
+    return close.call(this);
   };
 }
 
