@@ -9,7 +9,7 @@
  * bytes would go over is detached: its dump keeps being written as before, it gets no more snapshots, and its
  * final analysis is a job that reads its dump (counted in `callscope_live_analysis_detached_total`; the lag
  * gauge shows how far behind the snapshots are). A worker thread that dies loses its analyses: those sessions
- * are detached the same way.
+ * are detached the same way (each session's analysis lives on one of the live threads: worker-pool.ts).
  *
  * Session monitoring: each batch's reply says which streams started or stopped being sent, and each snapshot and
  * the final analysis which issues opened or closed (live-states.ts); they go to the listener the session gave at
@@ -113,7 +113,7 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
     let offset = 0;
     for (const [dumpId, t] of tracked) {
       if (t.detached || t.bytes === 0) continue;
-      if (t.generation !== lane.generation()) {
+      if (t.generation !== lane.generation(dumpId)) {
         detach(dumpId, t, 'worker_restarted');
         continue;
       }
@@ -164,7 +164,7 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
     const generation = t.generation;
     await flush();
     if (final) tracked.delete(dumpId);
-    if (t.detached || generation !== lane.generation()) return null;
+    if (t.detached || generation !== lane.generation(dumpId)) return null;
     try {
       const packed = await lane.take(dumpId, final);
       if (!t.detached) report(t, packed?.monitoring);
@@ -178,7 +178,7 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
   return {
     open(dumpId, onMonitoring) {
       ensureTimer();
-      tracked.set(dumpId, { chunks: [], bytes: 0, generation: lane.start(), detached: false, onMonitoring });
+      tracked.set(dumpId, { chunks: [], bytes: 0, generation: lane.start(dumpId), detached: false, onMonitoring });
     },
     feed(dumpId, chunk) {
       const t = tracked.get(dumpId);

@@ -1,13 +1,14 @@
 /**
- * Four worker threads with the same entry, each started on first use and restarted if it dies: one analyses
+ * Worker threads with the same entry, each started on first use and restarted if it dies: one analyses
  * sessions (jobs serialized by the processing queue) and serves event logs; one reads uploaded dumps and checks
- * NDJSON frame batches, so HTTP ingest never waits behind a long analysis; one keeps the live sessions'
- * incremental analyses (live-analysis.ts); one obfuscates and gzips the dumps of ended sessions (thousands end
+ * NDJSON frame batches, so HTTP ingest never waits behind a long analysis; two keep the live sessions'
+ * incremental analyses (live-analysis.ts; one on a single-core machine); one obfuscates and gzips the dumps of ended sessions (thousands end
  * together: their compression on the ingest thread held frames of every other session). All leave the main thread to ingest and the dashboard, at a lower OS
  * priority (analyze-worker.ts).
  */
 
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EventLog } from '@/lib/schemas/read-api';
@@ -109,22 +110,64 @@ class WorkerLane {
 
 const analysis = new WorkerLane();
 const uploads = new WorkerLane();
-const live = new WorkerLane();
+/**
+ * The live analyses, each on one of LIVE_THREADS threads (by its dump id): a session's requests all go to its own
+ * thread, in order. Two, so that when thousands of sessions end together their final analyses are made on both
+ * cores, and one thread's backlog of snapshots does not hold the other's sessions.
+ */
+const LIVE_THREADS = Math.max(1, Math.min(2, availableParallelism()));
+const live = Array.from({ length: LIVE_THREADS }, () => new WorkerLane());
 const dumps = new WorkerLane();
 
-/** The live analyses' thread: requests run in the order they are made (a feed before the snapshot after it). */
+function liveLaneOf(dumpId: string): WorkerLane {
+  let h = 0;
+  for (let i = 0; i < dumpId.length; i++) h = (h * 31 + dumpId.charCodeAt(i)) | 0;
+  return live[Math.abs(h) % live.length] as WorkerLane;
+}
+
+/** What one live thread's feed answers. */
+type LiveFeedReply = { failed: string[]; monitoring: LiveMonitoring[] };
+
+/**
+ * The live analyses' threads: each dump's requests run in the order they are made (a feed before the snapshot
+ * after it). A feed of many dumps is split by thread.
+ */
 export const liveAnalysisLane = {
-  feed: (entries: LiveFeedEntry[], bytes: Uint8Array) =>
-    live.run<{ failed: string[]; monitoring: LiveMonitoring[]; decodeMs: number }>(
-      { mode: 'live-feed', entries },
-      bytes,
-    ),
-  take: (dumpId: string, final: boolean) => live.run<PackedAnalysis | null>({ mode: 'live-take', dumpId, final }),
-  drop: (dumpId: string) => live.run<void>({ mode: 'live-drop', dumpId }),
-  /** Changes when the thread is replaced (it died, or a request timed out): the analyses it held are lost. */
-  generation: () => live.generation,
-  /** Starts the thread if needed; its generation. */
-  start: () => live.start(),
+  async feed(entries: LiveFeedEntry[], bytes: Uint8Array): Promise<LiveFeedReply> {
+    const byLane = new Map<WorkerLane, LiveFeedEntry[]>();
+    for (const e of entries) {
+      const lane = liveLaneOf(e.dumpId);
+      const list = byLane.get(lane);
+      if (list) list.push(e);
+      else byLane.set(lane, [e]);
+    }
+    const replies = await Promise.allSettled(
+      [...byLane].map(([lane, list]) => {
+        // Each thread gets its entries' bytes only, packed from offset 0.
+        let offset = 0;
+        const parts: Uint8Array[] = [];
+        const packed = list.map((e) => {
+          parts.push(bytes.subarray(e.offset, e.offset + e.length));
+          const moved = { ...e, offset };
+          offset += e.length;
+          return moved;
+        });
+        const own = byLane.size === 1 ? bytes : Buffer.concat(parts, offset);
+        return lane.run<LiveFeedReply>({ mode: 'live-feed', entries: packed }, own);
+      }),
+    );
+    // One thread that died fails its own sessions' batch (they are detached by generation next); the others' stand.
+    const done = replies.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    if (done.length === 0 && replies[0]?.status === 'rejected') throw replies[0].reason;
+    return { failed: done.flatMap((r) => r.failed), monitoring: done.flatMap((r) => r.monitoring) };
+  },
+  take: (dumpId: string, final: boolean) =>
+    liveLaneOf(dumpId).run<PackedAnalysis | null>({ mode: 'live-take', dumpId, final }),
+  drop: (dumpId: string) => liveLaneOf(dumpId).run<void>({ mode: 'live-drop', dumpId }),
+  /** Changes when the dump's thread is replaced (it died, or a request timed out): the analyses it held are lost. */
+  generation: (dumpId: string) => liveLaneOf(dumpId).generation,
+  /** Starts the dump's thread if needed; its generation. */
+  start: (dumpId: string) => liveLaneOf(dumpId).start(),
 };
 
 export function analyzeInWorker(dump: Buffer, identity: SessionAnalyzerOptions = {}): Promise<SessionAnalysis> {
@@ -159,5 +202,5 @@ export function gzipObfuscatedInWorker(src: string, dest: string): Promise<void>
 }
 
 export async function stopAnalysisWorker(): Promise<void> {
-  await Promise.all([analysis.stop(), uploads.stop(), live.stop(), dumps.stop()]);
+  await Promise.all([analysis.stop(), uploads.stop(), ...live.map((l) => l.stop()), dumps.stop()]);
 }
