@@ -5,7 +5,7 @@ import { IngestAuthError, type VerifiedIngest, verifyIngestToken } from '@/lib/s
 import type { ServerContext } from '@/lib/server/context';
 import { applyDumpIdentity, jitsiSessionExists } from '@/lib/server/data/sessions';
 import { Admission, CLOSE, type CloseInfo, IngestConnection } from '@/lib/server/ingest/ingest-connection';
-import { frameShapeProblem } from '@/lib/server/ingest/frame-batch';
+import { frameBytesProblem } from '@/lib/server/ingest/frame-bytes-check';
 import { LiveSession } from '@/lib/server/ingest/live-session';
 import { tokenFromRequest } from '@/lib/server/ingest/request-token';
 import { clientAddress, isServerUserAgent } from '@/lib/server/ingest/session-rules';
@@ -149,23 +149,6 @@ async function authorize(ctx: ServerContext, conn: IngestConnection, req: Incomi
   return { auth, request };
 }
 
-/**
- * The rtcstats wire rule (frameShapeProblem, as `POST /api/v1/frames` checks each NDJSON line). Over a WebSocket the
- * frame is also stored verbatim as one dump line, so it must be exactly the array (`[` first, `]` last) with no raw
- * line break inside.
- */
-function rtcstatsFrameProblem(frame: Buffer): string | undefined {
-  if (frame[0] !== 91 /* [ */ || frame[frame.length - 1] !== 93 /* ] */) return 'each frame must be one JSON array';
-  if (frame.includes(10) || frame.includes(13)) return 'each frame must be one JSON array on one line';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(frame.toString('utf8'));
-  } catch {
-    return 'each frame must be one JSON array: not valid JSON';
-  }
-  return frameShapeProblem(parsed);
-}
-
 async function acceptRtcstats(
   ctx: ServerContext,
   conn: IngestConnection,
@@ -208,7 +191,7 @@ async function acceptRtcstats(
       conn.close(CLOSE.unsupportedData, 'binary frames are not supported; send JSON text');
       return;
     }
-    const problem = rtcstatsFrameProblem(frame);
+    const problem = frameBytesProblem(frame);
     if (problem) {
       conn.close(CLOSE.invalidPayload, problem);
       return;
