@@ -3,18 +3,19 @@
  * one transaction (storeAnalyses), not one each. Against the real database, with the rtcstats fixtures analysed
  * for real: a batch stores exactly what the same analyses stored one by one store (tracks with their series,
  * issues, the session analysis, the row's columns), the row's identity wins over the dump's for live analyses, a
- * row that is gone or ended without a dump stores nothing without undoing the others, and concurrent live stores
- * (storeLiveAnalysis) each land, the finals with their conference's stored result.
+ * row that is gone or ended without a dump stores nothing without undoing the others, and a live thread's stores
+ * (its own pool, db/thread-database.ts) land, the finals followed by their conference's stored result.
  */
 
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { type AnalysisToStore, storeAnalyses, storeAnalysis } from '../lib/server/data/session-results';
+import { type AnalysisToStore, storeAnalysesIn } from '../lib/server/data/analysis-store';
+import { storeAnalyses, storeAnalysis } from '../lib/server/data/session-results';
+import { closeThreadDatabase, threadTransaction } from '../lib/server/db/thread-database';
 import { insertSessions, type NewSession } from '../lib/server/data/sessions';
-import { packAnalysis } from '../lib/server/processing/live-states';
-import { storeLiveAnalysis } from '../lib/server/processing/process-session';
+import { afterLiveStore } from '../lib/server/processing/process-session';
 import { analyzeBuffer } from '../lib/stats/analyze/analyze';
 import type { SessionAnalysis } from '../lib/stats/analyze/types';
 import { HAVE_FIXTURES, RTCSTATS_FIXTURES, readFixture, SKIP_FIXTURES_MESSAGE } from './helpers/fixtures';
@@ -31,6 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await closeThreadDatabase();
   await server?.close();
   await sql?.end();
 });
@@ -122,18 +124,32 @@ describe.skipIf(!HAVE_FIXTURES)('live analyses stored in batches', () => {
     await expect(storeAnalysis(gone as bigint, first, 1)).rejects.toThrow(/not found/);
   });
 
-  test('concurrent live stores each land with the row identity; finals refresh their conference', async () => {
+  test("a live thread's stores (its own pool): each lands with the row identity; finals refresh their conference", async () => {
     const conference = `lsl_${STAMP}`;
     const ids = await insertSessions(analyses.map((_, i) => newRow(conference, `live_${i}`)));
-    // Snapshots of every session at once, then their finals at once.
-    for (const final of [false, true]) {
-      const results = await Promise.all(
-        analyses.map((analysis, i) =>
-          storeLiveAnalysis(ids[i] as bigint, packAnalysis(analysis, 500 + i), { final, analysedUpTo: Date.now() }),
-        ),
-      );
-      expect(results).toEqual(analyses.map(() => true));
-    }
+    const item = (i: number, final: boolean): AnalysisToStore => ({
+      sessionId: ids[i] as bigint,
+      analysis: analyses[i] as SessionAnalysis,
+      processedBytes: 500 + i,
+      countInOverview: final,
+      live: true,
+    });
+    // Snapshots of every session at once, each its own transaction; then their finals as one batch.
+    const snapshots = await Promise.all(analyses.map((_, i) => storeAnalysesIn(threadTransaction, [item(i, false)])));
+    expect(snapshots.map(([o]) => o?.stored)).toEqual(analyses.map(() => true));
+    const uncounted = await sql.query(
+      'SELECT bool_or(overview_counted) AS any FROM "rtcstats-server" WHERE id = ANY($1)',
+      [ids.map(String)],
+    );
+    expect(uncounted.rows[0].any).toBe(false);
+    const finals = await storeAnalysesIn(
+      threadTransaction,
+      analyses.map((_, i) => item(i, true)),
+    );
+    const after = await Promise.all(
+      finals.map((o, i) => afterLiveStore(ids[i] as bigint, o, { final: true, analysedUpTo: Date.now() })),
+    );
+    expect(after).toEqual(analyses.map(() => true));
     for (const [i, analysis] of analyses.entries()) {
       const s = await stored(ids[i] as bigint);
       expect(s.tracks.map((t) => t.track_key)).toEqual(analysis.tracks.map((t) => t.trackId).sort());
@@ -143,7 +159,9 @@ describe.skipIf(!HAVE_FIXTURES)('live analyses stored in batches', () => {
       expect(s.row.processed_bytes).toBe(String(500 + i));
       expect(s.row.overview_counted).toBe(true);
     }
-    const result = await sql.query('SELECT sessions_stamp FROM conference_result WHERE conference_name = $1', [conference]);
+    const result = await sql.query('SELECT sessions_stamp FROM conference_result WHERE conference_name = $1', [
+      conference,
+    ]);
     expect(result.rows).toHaveLength(1);
     for (const id of ids) expect(result.rows[0].sessions_stamp).toContain(`${id}:`);
   });

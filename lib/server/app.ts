@@ -37,7 +37,7 @@ import { isMetricsRequest, serveMetrics, startMetricsServer } from '@/lib/server
 import { projectRoot } from '@/lib/server/paths';
 import { type NodeLiveness, recoverLostNodeDumps, startNodeLiveness } from '@/lib/server/node-liveness';
 import { createLiveAnalysis, type LiveAnalysis } from '@/lib/server/processing/live-analysis';
-import { storeLiveAnalysis } from '@/lib/server/processing/process-session';
+import { afterLiveStore } from '@/lib/server/processing/process-session';
 import { createProcessingQueue, type ProcessingQueue } from '@/lib/server/processing/queue';
 import {
   dumpInfoInWorker,
@@ -370,7 +370,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     drainTimeoutMs: env.CALLSCOPE_SHUTDOWN_TIMEOUT_SECONDS * 1000,
   });
   const queue = createProcessingQueue({ store, jobs, hostIdentifier: env.CALLSCOPE_HOST_IDENTIFIER });
-  const liveAnalysis = createLiveAnalysis(env.CALLSCOPE_LIVE_ANALYSIS_MAX_BACKLOG_MB * 1024 * 1024, storeLiveAnalysis);
+  const liveAnalysis = createLiveAnalysis(env.CALLSCOPE_LIVE_ANALYSIS_MAX_BACKLOG_MB * 1024 * 1024, afterLiveStore);
   const monitoring = new Monitoring({ projectId: env.CALLSCOPE_PROJECT_ID, baseUrl: env.NEXTAUTH_URL });
   // Room policies judge every stored event (policyViolation), from the first connection on.
   monitoring.onStored(roomPolicyListener(monitoring, jobs));

@@ -13,7 +13,8 @@ import type {
   MonitoringSource,
 } from '@/lib/schemas/monitoring';
 import type { BatchOutcome } from '@/lib/server/batcher';
-import { db, inTransaction, type SqlQuery } from '@/lib/server/db/client';
+import { db, inTransaction } from '@/lib/server/db/client';
+import type { SqlQuery } from '@/lib/server/db/transaction';
 
 export interface RoomState {
   conference: string;

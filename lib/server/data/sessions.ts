@@ -1,4 +1,5 @@
-import { databasePool, db, retryOnDeadlock } from '@/lib/server/db/client';
+import { databasePool, db } from '@/lib/server/db/client';
+import { retryOnDeadlock } from '@/lib/server/db/transaction';
 import { logger } from '@/lib/server/logger';
 import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
 

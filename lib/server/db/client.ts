@@ -8,6 +8,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { logger } from '@/lib/server/logger';
 import { PrismaClient } from '@/lib/generated/prisma/client';
+import { type SqlQuery, transactionOn } from './transaction';
 
 const globalKey = Symbol.for('callscope.prisma');
 type Holder = { [globalKey]?: { client: PrismaClient; url: string; pool: pg.Pool } };
@@ -61,8 +62,6 @@ export async function disconnectDatabase(): Promise<void> {
   await existing.client.$disconnect();
 }
 
-export type SqlQuery = (text: string, values?: unknown[]) => Promise<pg.QueryResult>;
-
 /**
  * Plain SQL in one transaction on the process's pool, for the few hot writes whose arguments are too large for the
  * Prisma client's argument walk (data/session-results.ts). Rolled back when `work` throws.
@@ -71,37 +70,5 @@ export async function inTransaction<T>(work: (query: SqlQuery) => Promise<T>): P
   db();
   const pool = databasePool();
   if (!pool) throw new Error('database not connected yet');
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work((text, values) => client.query(text, values));
-    await client.query('COMMIT');
-    client.release();
-    return result;
-  } catch (err) {
-    // A connection that cannot even roll back is broken: it is discarded, not returned to the pool.
-    const broken = await client.query('ROLLBACK').then(
-      () => false,
-      () => true,
-    );
-    client.release(broken);
-    throw err;
-  }
-}
-
-/**
- * Runs a multi-row write again when PostgreSQL chose it as a deadlock's victim (40P01: it was rolled back, nothing
- * of it stored). Rows in id order make that rare; a plan, or a trigger (the overview rollups), may still lock in
- * another order.
- */
-export async function retryOnDeadlock<T>(write: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await write();
-    } catch (err) {
-      const e = err as { code?: unknown; message?: unknown };
-      const deadlock = e?.code === '40P01' || (typeof e?.message === 'string' && e.message.includes('40P01'));
-      if (!deadlock || i >= attempts) throw err;
-    }
-  }
+  return transactionOn(pool, work);
 }

@@ -9,7 +9,7 @@ import { clampClientTime, isHistoricalTime, trailingNumber } from '@/lib/server/
 import { insertLiveSession, writeSessionEnd } from '@/lib/server/ingest/session-rows';
 import { logger } from '@/lib/server/logger';
 import { type ConnectionInfo, disconnectReason } from '@/lib/server/monitoring/monitoring';
-import type { LiveMonitoring, PackedAnalysis } from '@/lib/server/processing/live-states';
+import type { LiveMonitoring } from '@/lib/server/processing/live-states';
 import { obfuscateIp } from '@/lib/stats/decode/address-obfuscation';
 
 /**
@@ -302,7 +302,7 @@ export class LiveSession {
       await writeEnd({ ...end, status: 'ended' }, closed);
       return;
     }
-    let final: Promise<PackedAnalysis | null>;
+    let final: Promise<boolean>;
     try {
       await this.writer.close(closeLine);
       // Every byte of the dump is fed now: the final analysis is made while the dump is stored.
@@ -314,7 +314,7 @@ export class LiveSession {
     }
     // Every frame is on disk: the session has ended, whatever storing its dump takes. Its connectionDestroyed
     // waits for the final analysis's last stream and issue changes, which come before it.
-    const last = final.catch(() => null);
+    const last = final.catch(() => false);
     const ended = writeEnd(end, () => void last.then(closed));
     let blobUrl: string;
     try {
@@ -332,7 +332,9 @@ export class LiveSession {
     await writeEnd({ ...end, blobUrl }, () => {
       logger().info({ dumpId: this.dumpId, sessionId: String(this.id), code }, 'Processed data from connection');
       // The live state's final analysis, stored here; when there is none (detached), a job reads the dump.
-      this.ctx.scheduleProcessing(this.id, 'ended', () => this.ctx.liveAnalysis.storeFinal(this.id, final, endTime));
+      this.ctx.scheduleProcessing(this.id, 'ended', () =>
+        this.ctx.liveAnalysis.storeFinal(this.id, this.dumpId, final, endTime),
+      );
     });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Worker thread: decodes and analyses dumps, extracts their event log, reads what an uploaded dump is, checks
- * an NDJSON frame batch, keeps live sessions' incremental analyses (live-states.ts), or obfuscates and gzips an
- * ended session's dump (a few at a time). CPU and file work with no database or network, so a slow or hostile dump costs this thread only; the ingest event loop keeps running. The
+ * an NDJSON frame batch, keeps live sessions' incremental analyses (live-states.ts) and stores their snapshots and
+ * finals (live-store.ts: the one database access of a thread, on its own pool), or obfuscates and gzips an ended
+ * session's dump (a few at a time). Otherwise CPU and file work with no database or network, so a slow or hostile dump costs this thread only; the ingest event loop keeps running. The
  * thread lowers its own OS priority at start, so when the cores are busy the ingest thread is served first.
  */
 
@@ -20,6 +21,7 @@ import { DumpFormatError } from '@/lib/stats/decode/dump-format-error';
 import { readDumpInfo } from '@/lib/stats/decode/dump-info';
 import type { DumpFormat } from '@/lib/stats/model';
 import { type LiveFeedEntry, LiveStates } from './live-states';
+import { storeLive } from './live-store';
 
 type WorkerRequest =
   | { id: number; mode: 'analyze'; dump: Uint8Array; identity?: SessionAnalyzerOptions }
@@ -28,7 +30,9 @@ type WorkerRequest =
   | { id: number; mode: 'frames'; dump: Uint8Array }
   | { id: number; mode: 'obfuscate-document'; path: string }
   | { id: number; mode: 'live-feed'; entries: LiveFeedEntry[]; dump: Uint8Array }
-  | { id: number; mode: 'live-take'; dumpId: string; final: boolean }
+  | { id: number; mode: 'live-snapshot'; dumpId: string; sessionId: bigint }
+  | { id: number; mode: 'live-finish'; dumpId: string }
+  | { id: number; mode: 'live-store-final'; dumpId: string; sessionId: bigint }
   | { id: number; mode: 'live-drop'; dumpId: string }
   | { id: number; mode: 'gzip-obfuscated'; src: string; dest: string };
 
@@ -121,9 +125,6 @@ async function gzipInTurn(src: string, dest: string): Promise<void> {
   }
 }
 
-/** Reply payloads moved, not copied, to the main thread (packed series). */
-let transfer: ArrayBuffer[] = [];
-
 function runLive(msg: Extract<WorkerRequest, { mode: `live-${string}` }>): unknown {
   if (msg.mode === 'live-feed') {
     const started = performance.now();
@@ -131,13 +132,21 @@ function runLive(msg: Extract<WorkerRequest, { mode: `live-${string}` }>): unkno
     return { failed, monitoring, decodeMs: performance.now() - started };
   }
   if (msg.mode === 'live-drop') return live.drop(msg.dumpId);
-  const packed = live.take(msg.dumpId, msg.final);
-  if (packed) transfer = packed.seriesGz.map((gz) => gz.buffer as ArrayBuffer);
-  return packed;
+  if (msg.mode === 'live-finish') return live.finish(msg.dumpId);
+  // The analysis is taken now, in request order (after the feeds before it); storing it answers later.
+  const packed = msg.mode === 'live-snapshot' ? live.take(msg.dumpId, false) : live.takeFinal(msg.dumpId);
+  return packed ? storeLive(msg.sessionId, packed, msg.mode === 'live-store-final') : null;
 }
 
 function run(msg: WorkerRequest): unknown {
-  if (msg.mode === 'live-feed' || msg.mode === 'live-take' || msg.mode === 'live-drop') return runLive(msg);
+  if (
+    msg.mode === 'live-feed' ||
+    msg.mode === 'live-snapshot' ||
+    msg.mode === 'live-finish' ||
+    msg.mode === 'live-store-final' ||
+    msg.mode === 'live-drop'
+  )
+    return runLive(msg);
   if (msg.mode === 'info') return readDumpInfo(fileChunks(msg.path));
   if (msg.mode === 'obfuscate-document') return obfuscateDocument(msg.path);
   if (msg.mode === 'gzip-obfuscated') return gzipInTurn(msg.src, msg.dest);
@@ -162,9 +171,7 @@ parentPort?.on('message', (msg: WorkerRequest) => {
     parentPort?.postMessage(errorReply(msg.id, err));
     return;
   }
-  const moved = transfer;
-  transfer = [];
-  // File work answers when it is done; other requests answer now, in order.
+  // Stores and file work answer when they are done; other requests answer now, in order.
   if (result instanceof Promise) {
     result.then(
       (value) => parentPort?.postMessage({ id: msg.id, result: value }),
@@ -172,5 +179,5 @@ parentPort?.on('message', (msg: WorkerRequest) => {
     );
     return;
   }
-  parentPort?.postMessage({ id: msg.id, result }, moved);
+  parentPort?.postMessage({ id: msg.id, result });
 });

@@ -17,8 +17,10 @@
  */
 
 import { logger } from '@/lib/server/logger';
-import { liveAnalysisDetached, liveAnalysisBacklog } from '@/lib/server/metrics';
-import type { LiveFeedEntry, LiveMonitoring, PackedAnalysis } from './live-states';
+import type { StoreOutcome } from '@/lib/server/data/analysis-store';
+import { liveAnalysisBacklog, liveAnalysisDetached, observeProcessing } from '@/lib/server/metrics';
+import type { LiveFeedEntry, LiveMonitoring } from './live-states';
+import type { LiveStoreReply } from './live-store';
 import { liveAnalysisLane } from './worker-pool';
 
 const FEED_MS = 200;
@@ -51,24 +53,31 @@ export interface LiveAnalysis {
   open(dumpId: string, onMonitoring?: LiveMonitoringListener): void;
   /** Bytes just appended to the dump. */
   feed(dumpId: string, chunk: Buffer): void;
-  /** The final analysis after the dump's last bytes were fed; null: analyse the dump instead. Stops tracking. */
-  finish(dumpId: string): Promise<PackedAnalysis | null>;
+  /**
+   * Makes the final analysis after the dump's last bytes were fed (it waits in the thread for storeFinal); false:
+   * there is none, analyse the dump instead. Stops tracking.
+   */
+  finish(dumpId: string): Promise<boolean>;
   /** Stops tracking without an analysis (a session without messages). */
   drop(dumpId: string): void;
   /** How long a session of this age waits between snapshots (snapshotIntervalMs). */
   snapshotIntervalMs(ageMs: number): number;
-  /** Takes a snapshot and stores it; false when there is none (detached). */
+  /** Takes a snapshot and stores it (in the thread); false when there is none (detached). */
   storeSnapshot(sessionId: bigint, dumpId: string): Promise<boolean>;
-  /** Stores the final analysis `finish` gave; false when there is none (the caller then reads the dump). */
-  storeFinal(sessionId: bigint, final: Promise<PackedAnalysis | null>, endedAt: number): Promise<boolean>;
+  /** Stores the final analysis `finish` made; false when there is none (the caller then reads the dump). */
+  storeFinal(sessionId: bigint, dumpId: string, finished: Promise<boolean>, endedAt: number): Promise<boolean>;
   readonly size: number;
   stop(): void;
 }
 
-/** How an analysis made here is stored (process-session.ts's storeLiveAnalysis). */
-type StoreLive = (
+/**
+ * What the server does once a live analysis was stored (process-session.ts's afterLiveStore: metrics, the
+ * conference's result after a final); true when it was stored. `analysedUpTo`: when the data it covers was all
+ * received (the lag gauge counts from there).
+ */
+type AfterStore = (
   sessionId: bigint,
-  packed: PackedAnalysis,
+  outcome: StoreOutcome,
   opts: { final: boolean; analysedUpTo: number },
 ) => Promise<boolean>;
 
@@ -76,7 +85,11 @@ type StoreLive = (
  * `maxBacklogBytes`: CALLSCOPE_LIVE_ANALYSIS_MAX_BACKLOG_MB. Built by the server (app.ts) and reached by the live
  * sessions through the server context, so the code Next bundles for route handlers never imports the worker pool.
  */
-export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, lane = liveAnalysisLane): LiveAnalysis {
+export function createLiveAnalysis(
+  maxBacklogBytes: number,
+  afterStore: AfterStore,
+  lane = liveAnalysisLane,
+): LiveAnalysis {
   const tracked = new Map<string, Tracked>();
   let queuedBytes = 0;
   let inFlightBytes = 0;
@@ -155,24 +168,41 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
     timer.unref();
   };
 
-  const take = async (dumpId: string, final: boolean): Promise<PackedAnalysis | null> => {
+  /**
+   * The dump's queued bytes sent; its entry when its analysis is still in its thread, else undefined (detached,
+   * or the thread restarted). `final` stops tracking it.
+   */
+  const ready = async (dumpId: string, final: boolean): Promise<Tracked | undefined> => {
     const t = tracked.get(dumpId);
     if (!t || t.detached) {
       if (final) tracked.delete(dumpId);
-      return null;
+      return undefined;
     }
     const generation = t.generation;
     await flush();
     if (final) tracked.delete(dumpId);
-    if (t.detached || generation !== lane.generation(dumpId)) return null;
-    try {
-      const packed = await lane.take(dumpId, final);
-      if (!t.detached) report(t, packed?.monitoring);
-      return packed;
-    } catch (err) {
-      logger().warn({ dumpId, err: err instanceof Error ? err.message : String(err) }, 'live analysis failed');
-      return null;
-    }
+    if (t.detached || generation !== lane.generation(dumpId)) return undefined;
+    return t;
+  };
+
+  /** A store the thread answered (null: it held no analysis), handed to the server. */
+  const stored = async (
+    sessionId: bigint,
+    t: Tracked | undefined,
+    reply: LiveStoreReply | null,
+    opts: { final: boolean; analysedUpTo: number },
+  ): Promise<boolean> => {
+    if (!reply) return false;
+    if (t && !t.detached) report(t, reply.monitoring);
+    return afterStore(sessionId, reply.outcome, opts);
+  };
+
+  /** A store that failed: a thread that died lost the analysis (false); PostgreSQL's error is the caller's. */
+  const storeFailed = (sessionId: bigint, dumpId: string, generation: number, err: unknown, analysedUpTo: number) => {
+    observeProcessing(sessionId, 'failed', analysedUpTo);
+    if (generation === lane.generation(dumpId)) throw err;
+    logger().warn({ dumpId, err: err instanceof Error ? err.message : String(err) }, 'live analysis failed');
+    return false;
   };
 
   return {
@@ -188,7 +218,19 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
       t.bytes += chunk.length;
       queuedBytes += chunk.length;
     },
-    finish: (dumpId) => take(dumpId, true),
+    async finish(dumpId) {
+      const t = await ready(dumpId, true);
+      if (!t) return false;
+      try {
+        const monitoring = await lane.finish(dumpId);
+        if (!monitoring) return false;
+        report(t, monitoring);
+        return true;
+      } catch (err) {
+        logger().warn({ dumpId, err: err instanceof Error ? err.message : String(err) }, 'live analysis failed');
+        return false;
+      }
+    },
     drop(dumpId) {
       const t = tracked.get(dumpId);
       if (!t) return;
@@ -199,12 +241,26 @@ export function createLiveAnalysis(maxBacklogBytes: number, store: StoreLive, la
     snapshotIntervalMs,
     async storeSnapshot(sessionId, dumpId) {
       const requestedAt = Date.now();
-      const packed = await take(dumpId, false);
-      return packed !== null && store(sessionId, packed, { final: false, analysedUpTo: requestedAt });
+      const t = await ready(dumpId, false);
+      if (!t) return false;
+      let reply: LiveStoreReply | null;
+      try {
+        reply = await lane.snapshot(dumpId, sessionId);
+      } catch (err) {
+        return storeFailed(sessionId, dumpId, t.generation, err, requestedAt);
+      }
+      return stored(sessionId, t, reply, { final: false, analysedUpTo: requestedAt });
     },
-    async storeFinal(sessionId, final, endedAt) {
-      const packed = await final;
-      return packed !== null && store(sessionId, packed, { final: true, analysedUpTo: endedAt });
+    async storeFinal(sessionId, dumpId, finished, endedAt) {
+      if (!(await finished.catch(() => false))) return false;
+      const generation = lane.generation(dumpId);
+      let reply: LiveStoreReply | null;
+      try {
+        reply = await lane.storeFinal(dumpId, sessionId);
+      } catch (err) {
+        return storeFailed(sessionId, dumpId, generation, err, endedAt);
+      }
+      return stored(sessionId, undefined, reply, { final: true, analysedUpTo: endedAt });
     },
     get size() {
       return tracked.size;

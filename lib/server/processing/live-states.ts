@@ -1,8 +1,8 @@
 /**
  * The analysis worker's live sessions: one `IncrementalAnalysis` per live dump, fed the bytes the node writes to
- * that dump and asked for snapshots and the final analysis. Runs in the live worker thread (analyze-worker.ts).
- * A snapshot or final analysis leaves the thread packed: each track's series as gzip'd JSON (what the track row
- * stores) instead of arrays, so neither the structured clone nor the compression costs the ingest thread.
+ * that dump and asked for snapshots and the final analysis. Runs in a live worker thread (analyze-worker.ts), which
+ * stores them itself (live-store.ts). A snapshot or final analysis is packed: each track's series as gzip'd JSON
+ * (what the track row stores) instead of arrays.
  * Session monitoring rides along: each feed reports the streams that started or stopped being sent in it
  * (stream-presence.ts, fed the same decoded frames), and each snapshot and the final analysis the issues that
  * opened or closed since the previous one (issue-transitions.ts).
@@ -58,6 +58,8 @@ export class LiveStates {
   private readonly states = new Map<string, LiveState>();
   /** Dumps whose bytes did not decode: their final analysis comes from the dump (a job), not from here. */
   private readonly failed = new Set<string>();
+  /** Final analyses made (`finish`) and not stored yet (`takeFinal`): the row's end and dump come in between. */
+  private readonly finals = new Map<string, PackedAnalysis>();
 
   /**
    * Appends each entry's bytes to its session; returns the dumps that failed on this batch, and the monitoring
@@ -98,9 +100,25 @@ export class LiveStates {
     return { ...packAnalysis(analysis, state.analysis.bytes), monitoring };
   }
 
+  /** The final analysis, kept here until `takeFinal`; its monitoring changes, or null when there is none. */
+  finish(dumpId: string): LiveMonitoring | null {
+    const packed = this.take(dumpId, true);
+    if (!packed) return null;
+    this.finals.set(dumpId, packed);
+    return packed.monitoring ?? null;
+  }
+
+  /** The final analysis `finish` kept (once); null when there is none (detached, or this thread restarted). */
+  takeFinal(dumpId: string): PackedAnalysis | null {
+    const packed = this.finals.get(dumpId) ?? null;
+    this.finals.delete(dumpId);
+    return packed;
+  }
+
   drop(dumpId: string): void {
     this.states.delete(dumpId);
     this.failed.delete(dumpId);
+    this.finals.delete(dumpId);
   }
 
   get size(): number {

@@ -1,55 +1,23 @@
 import { refreshConferenceResult } from '@/lib/server/data/conference-results';
-import { eachOnFailure, Batcher } from '@/lib/server/batcher';
-import {
-  type AnalysisToStore,
-  beginProcessing,
-  recordProcessingFailure,
-  type StoreOutcome,
-  storeAnalyses,
-  storeAnalysis,
-} from '@/lib/server/data/session-results';
+import type { StoreOutcome } from '@/lib/server/data/analysis-store';
+import { beginProcessing, recordProcessingFailure, storeAnalysis } from '@/lib/server/data/session-results';
 import { type DumpStore, readAll } from '@/lib/server/dump-store/dump-store';
 import { logger } from '@/lib/server/logger';
 import { observeProcessing } from '@/lib/server/metrics';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
-import type { PackedAnalysis } from './live-states';
 import { analyzeInWorker } from './worker-pool';
 
 /**
- * Live stores in flight together (snapshots and finals of many sessions) go to PostgreSQL as one transaction
- * (storeAnalyses). Two batches at a time: they never hold the same session (the processing queue runs one run of a
- * session at a time), and one waiting for a pool connection does not hold up the next.
+ * After a live thread stored an analysis this node made while the session streamed (live-analysis.ts,
+ * live-store.ts): a snapshot (`final: false`), or the final one, after which the conference's stored result is
+ * refreshed as for any ended session. `analysedUpTo`: when the data it covers was all received (the lag gauge
+ * counts from there). False when the row is gone or has no dump (nothing was stored).
  */
-const liveStores = new Batcher<AnalysisToStore, StoreOutcome>((items) => eachOnFailure(items, storeAnalyses), {
-  maxBatch: 100,
-  concurrency: 2,
-});
-
-/**
- * Stores an analysis this node made while the session streamed (live-analysis.ts): a snapshot (`final: false`),
- * or the final one, after which the conference's stored result is refreshed as for any ended session. The row's
- * identity wins over the dump's, as in processSession. `analysedUpTo`: when the data it covers was all received
- * (the lag gauge counts from there). False when the row is gone or has no dump.
- */
-export async function storeLiveAnalysis(
+export async function afterLiveStore(
   sessionId: bigint,
-  packed: PackedAnalysis,
+  outcome: StoreOutcome,
   opts: { final: boolean; analysedUpTo: number },
 ): Promise<boolean> {
-  let outcome: StoreOutcome;
-  try {
-    outcome = await liveStores.add({
-      sessionId,
-      analysis: packed.analysis,
-      processedBytes: packed.bytes,
-      seriesGz: packed.seriesGz,
-      countInOverview: opts.final,
-      live: true,
-    });
-  } catch (err) {
-    observeProcessing(sessionId, 'failed', opts.analysedUpTo);
-    throw err;
-  }
   if (!outcome.stored) {
     observeProcessing(sessionId, 'skipped', opts.analysedUpTo);
     return false;
@@ -62,7 +30,7 @@ export async function storeLiveAnalysis(
 /**
  * Processes one session from its stored dump: raw dump → analysis (worker thread) → tracks, issues, summary rows.
  * For uploads, sessions whose node died or could not keep up live, and reprocessing; a session analysed live stores
- * its own final analysis (storeLiveAnalysis). Idempotent (each run replaces the previous results in one
+ * its own final analysis (live-store.ts, then afterLiveStore). Idempotent (each run replaces the previous results in one
  * transaction) and resumable: `features_processing_start/stop` say what finished, and start-up re-queues sessions
  * whose processing never completed. The session row's identity (token claims, else what the dump said) is the
  * analysis's identity. Each run is timed in the metrics (observeProcessing). A stored analysis of a session in a

@@ -19,7 +19,8 @@ import type { SessionAnalysis } from '@/lib/stats/analyze/types';
 import { DumpFormatError } from '@/lib/stats/decode/dump-format-error';
 import type { DumpInfo } from '@/lib/stats/decode/dump-info';
 import type { WorkerReply } from './analyze-worker';
-import type { LiveFeedEntry, LiveMonitoring, PackedAnalysis } from './live-states';
+import type { LiveFeedEntry, LiveMonitoring } from './live-states';
+import type { LiveStoreReply } from './live-store';
 
 const JOB_TIMEOUT_MS = 5 * 60_000;
 const ROOT = projectRoot();
@@ -161,8 +162,14 @@ export const liveAnalysisLane = {
     if (done.length === 0 && replies[0]?.status === 'rejected') throw replies[0].reason;
     return { failed: done.flatMap((r) => r.failed), monitoring: done.flatMap((r) => r.monitoring) };
   },
-  take: (dumpId: string, final: boolean) =>
-    liveLaneOf(dumpId).run<PackedAnalysis | null>({ mode: 'live-take', dumpId, final }),
+  /** A snapshot, stored by the thread; null when it holds no analysis of the dump. */
+  snapshot: (dumpId: string, sessionId: bigint) =>
+    liveLaneOf(dumpId).run<LiveStoreReply | null>({ mode: 'live-snapshot', dumpId, sessionId }),
+  /** The final analysis made and kept in the thread; its monitoring changes, or null when there is none. */
+  finish: (dumpId: string) => liveLaneOf(dumpId).run<LiveMonitoring | null>({ mode: 'live-finish', dumpId }),
+  /** The final analysis `finish` kept, stored by the thread; null when there is none (the thread restarted). */
+  storeFinal: (dumpId: string, sessionId: bigint) =>
+    liveLaneOf(dumpId).run<LiveStoreReply | null>({ mode: 'live-store-final', dumpId, sessionId }),
   drop: (dumpId: string) => liveLaneOf(dumpId).run<void>({ mode: 'live-drop', dumpId }),
   /** Changes when the dump's thread is replaced (it died, or a request timed out): the analyses it held are lost. */
   generation: (dumpId: string) => liveLaneOf(dumpId).generation,
