@@ -6,8 +6,8 @@
  * ingest-protocol.ts over IPC (`ready`; `stop` → results file, `done`, then an orderly close and exit).
  *
  * The probe works on the bundle as on the sources, without touching lib/: `fs.writeSync` (DumpWriter's writes;
- * `syncBuiltinESMExports` makes imports see the wrapper), `FileHandle.prototype.datasync` and `.close` are wrapped
- * before the server loads. A file descriptor whose first write starts with the dump magic
+ * `syncBuiltinESMExports` makes imports see the wrapper) and `FileHandle.prototype.datasync` are wrapped before the
+ * server loads. A write that starts with the dump magic
  * (`RTCStatsDump`) is a live dump (DumpWriter writes the header lines and the first frames in one chunk); it is tied
  * to its client by the `bench-conn` query parameter of the header's `url`. For each dump the probe records, in
  * order (DumpWriter never overlaps writes):
@@ -59,8 +59,8 @@ export interface ScaleDiskRecord {
 }
 
 const records: DumpRecord[] = [];
-/** By open file descriptor; null: a file that is not a live dump. */
-const byFd = new Map<number, DumpRecord | null>();
+/** The live dump last begun on each file descriptor. */
+const byFd = new Map<number, DumpRecord>();
 
 function countNewlines(bytes: Uint8Array): number {
   let n = 0;
@@ -88,13 +88,12 @@ function recordFor(bytes: Uint8Array): DumpRecord | null {
 }
 
 type Datasync = (this: FileHandle) => Promise<void>;
-type Close = (this: FileHandle) => Promise<void>;
 
 async function installProbe(): Promise<void> {
   const probe = await open('/dev/null', 'r');
-  const proto = Object.getPrototypeOf(probe) as { datasync: Datasync; close: Close };
+  const proto = Object.getPrototypeOf(probe) as { datasync: Datasync };
   await probe.close();
-  const { datasync, close } = proto;
+  const { datasync } = proto;
   const writeSync = fs.writeSync;
   fs.writeSync = ((fd: number, buffer: unknown, ...rest: unknown[]) => {
     const written = (writeSync as (...args: unknown[]) => number)(fd, buffer, ...rest);
@@ -102,12 +101,15 @@ async function installProbe(): Promise<void> {
     // DumpWriter passes an offset; what was written is the `written` bytes from there.
     const offset = typeof rest[0] === 'number' ? rest[0] : 0;
     const bytes = buffer.subarray(offset, offset + written);
+    // A dump's first write starts with the magic (no later one can: a frame is a JSON line); descriptor numbers are
+    // reused once a file is closed, so that is where a descriptor's new dump begins.
     let record = byFd.get(fd);
-    if (record === undefined) {
-      record = recordFor(bytes);
+    const fresh = recordFor(bytes);
+    if (fresh) {
+      record = fresh;
       byFd.set(fd, record);
     }
-    if (record === null) return written;
+    if (!record) return written;
     record.written += countNewlines(bytes);
     record.writes.push(Math.max(0, record.written), nowMs());
     return written;
@@ -119,11 +121,6 @@ async function installProbe(): Promise<void> {
     if (!record) return done;
     const covered = Math.max(0, record.written);
     return done.then(() => record.syncs.push(covered, nowMs()));
-  };
-  proto.close = function (this: FileHandle) {
-    // The descriptor's number is reused by the next file opened.
-    byFd.delete(this.fd);
-    return close.call(this);
   };
 }
 
