@@ -1,7 +1,8 @@
 /**
  * The rtcstats wire rule for one WebSocket frame, checked on its bytes without building it (issue 13): JSON.parse of
- * every frame on the ingest thread, only to check its shape, cost ~8 µs a getStats frame plus the garbage of the
- * objects it built (the live analysis decodes the frame again, in its own thread). The frame is stored verbatim as
+ * every frame on the ingest thread, only to check its shape, built every object of the frame for the garbage
+ * collector (the live analysis decodes the frame again, in its own thread); this scan takes about as long as the
+ * parse alone (2.9 against 3.5 µs for the fixtures' 900-byte frames) and allocates nothing. The frame is stored verbatim as
  * one dump line, so it must be exactly one JSON array (`[` first, `]` last), on one line, of at least two elements
  * whose last one is a number (the timestamp delta): the same rule and messages as frameShapeProblem after
  * JSON.parse of the frame read as UTF-8 (`frame-bytes-check.test.ts` checks both agree on arbitrary input). Bytes
@@ -46,16 +47,19 @@ function skipSpace(b: Uint8Array, i: number): number {
   return i;
 }
 
+/** Bytes that stand for themselves inside a string: not a control character, a quote or a backslash. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 256; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
+
 /** The index after the string starting at `i` (a quote), or -1. */
 function skipString(b: Uint8Array, i: number): number {
-  for (i++; i < b.length; ) {
+  const n = b.length;
+  for (i++; ; ) {
+    while (i < n && PLAIN[b[i] as number] === 1) i++;
+    if (i >= n) return -1;
     const c = b[i] as number;
     if (c === QUOTE) return i + 1;
-    if (c < 0x20) return -1;
-    if (c !== BACKSLASH) {
-      i++;
-      continue;
-    }
+    if (c !== BACKSLASH) return -1;
     const e = b[i + 1];
     if (e === 0x75 /* u */) {
       if (!(isHex(b[i + 2]) && isHex(b[i + 3]) && isHex(b[i + 4]) && isHex(b[i + 5]))) return -1;
@@ -63,7 +67,6 @@ function skipString(b: Uint8Array, i: number): number {
     } else if (e !== undefined && ESCAPES.has(e)) i += 2;
     else return -1;
   }
-  return -1;
 }
 
 /** The index after the number starting at `i`, or -1 (JSON's grammar: no `+`, no leading zeros, no bare `.`). */
@@ -91,45 +94,51 @@ function skipLiteral(b: Uint8Array, i: number, word: number[]): number {
   return i + word.length;
 }
 
+// What the scan expects next.
+const VALUE = 0; // a value
+const FIRST = 1; // a value or `]` (just after `[`)
+const KEY_FIRST = 2; // a key or `}` (just after `{`)
+const KEY = 3; // a key (after a `,` in an object)
+const AFTER = 4; // `,` or the closing bracket (after a value)
+
 /** Why the frame breaks the wire rule, or undefined when it holds. */
 export function frameBytesProblem(b: Uint8Array): string | undefined {
-  if (b[0] !== OPEN_ARRAY || b[b.length - 1] !== CLOSE_ARRAY) return NOT_ONE_ARRAY;
+  const n = b.length;
+  if (b[0] !== OPEN_ARRAY || b[n - 1] !== CLOSE_ARRAY) return NOT_ONE_ARRAY;
   if (b.includes(0x0a) || b.includes(0x0d)) return NOT_ONE_LINE;
-  // Open containers, innermost last (true: an object). The frame's own array is depth 1.
-  const open: boolean[] = [];
+  // Open containers, innermost last (1: an object, 0: an array). The frame's own array is depth 1.
+  const open: number[] = [];
+  let depth = 0;
   let elements = 0;
   let lastIsNumber = false;
-  /** A value just ended: one of the frame's own elements when directly inside its array. */
-  const ended = (isNumber: boolean) => {
-    if (open.length === 1) lastIsNumber = isNumber;
-  };
-  // Expecting: a value ('value'), a value or `]` ('first'), a key or `}` ('key-first'), a key ('key'), `,` or a
-  // closing bracket ('after').
-  let expect: 'value' | 'first' | 'key-first' | 'key' | 'after' = 'value';
+  let expect = VALUE;
   let i = skipSpace(b, 0);
   for (;;) {
     const c = b[i];
-    if (expect === 'after') {
-      if (open.length === 0) return skipSpace(b, i) === b.length ? undefined : NOT_JSON;
-      const inObject = open[open.length - 1];
+    if (expect === AFTER) {
+      if (depth === 0) return skipSpace(b, i) === n ? undefined : NOT_JSON;
+      const inObject = open[depth - 1] === 1;
       if (c === COMMA) {
-        expect = inObject ? 'key' : 'value';
+        expect = inObject ? KEY : VALUE;
         i = skipSpace(b, i + 1);
-      } else if (c === (inObject ? CLOSE_OBJECT : CLOSE_ARRAY)) {
-        open.pop();
-        if (open.length === 0) {
-          if (elements < 2) return skipSpace(b, i + 1) === b.length ? TOO_SHORT : NOT_JSON;
-          if (skipSpace(b, i + 1) !== b.length) return NOT_JSON;
-          return lastIsNumber ? undefined : NO_DELTA;
-        }
-        ended(false);
-        i = skipSpace(b, i + 1);
-      } else return NOT_JSON;
+        continue;
+      }
+      if (c !== (inObject ? CLOSE_OBJECT : CLOSE_ARRAY)) return NOT_JSON;
+      depth--;
+      open.pop();
+      if (depth === 0) {
+        if (skipSpace(b, i + 1) !== n) return NOT_JSON;
+        if (elements < 2) return TOO_SHORT;
+        return lastIsNumber ? undefined : NO_DELTA;
+      }
+      // A container just ended: one of the frame's own elements when directly inside its array.
+      if (depth === 1) lastIsNumber = false;
+      i = skipSpace(b, i + 1);
       continue;
     }
-    if (expect === 'key-first' || expect === 'key') {
-      if (expect === 'key-first' && c === CLOSE_OBJECT) {
-        expect = 'after';
+    if (expect === KEY_FIRST || expect === KEY) {
+      if (expect === KEY_FIRST && c === CLOSE_OBJECT) {
+        expect = AFTER;
         continue;
       }
       if (c !== QUOTE) return NOT_JSON;
@@ -138,25 +147,27 @@ export function frameBytesProblem(b: Uint8Array): string | undefined {
       i = skipSpace(b, i);
       if (b[i] !== COLON) return NOT_JSON;
       i = skipSpace(b, i + 1);
-      expect = 'value';
+      expect = VALUE;
       continue;
     }
-    if (expect === 'first' && c === CLOSE_ARRAY) {
-      expect = 'after';
+    if (expect === FIRST && c === CLOSE_ARRAY) {
+      expect = AFTER;
       continue;
     }
     // A value.
-    if (open.length === 1) elements++;
+    if (depth === 1) elements++;
     if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-      open.push(c === OPEN_OBJECT);
-      expect = c === OPEN_OBJECT ? 'key-first' : 'first';
+      const isObject = c === OPEN_OBJECT;
+      open.push(isObject ? 1 : 0);
+      depth++;
+      expect = isObject ? KEY_FIRST : FIRST;
       i = skipSpace(b, i + 1);
       continue;
     }
     let next: number;
     let isNumber = false;
     if (c === QUOTE) next = skipString(b, i);
-    else if (c === MINUS || isDigit(c)) {
+    else if (c === MINUS || (c !== undefined && c >= ZERO && c <= NINE)) {
       next = skipNumber(b, i);
       isNumber = true;
     } else if (c === TRUE[0]) next = skipLiteral(b, i, TRUE);
@@ -164,8 +175,8 @@ export function frameBytesProblem(b: Uint8Array): string | undefined {
     else if (c === NULL[0]) next = skipLiteral(b, i, NULL);
     else return NOT_JSON;
     if (next < 0) return NOT_JSON;
-    ended(isNumber);
+    if (depth === 1) lastIsNumber = isNumber;
     i = skipSpace(b, next);
-    expect = 'after';
+    expect = AFTER;
   }
 }
