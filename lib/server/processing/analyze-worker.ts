@@ -20,7 +20,7 @@ import { decodeDump } from '@/lib/stats/decode/detect';
 import { DumpFormatError } from '@/lib/stats/decode/dump-format-error';
 import { readDumpInfo } from '@/lib/stats/decode/dump-info';
 import type { DumpFormat } from '@/lib/stats/model';
-import { type LiveFeedEntry, LiveStates } from './live-states';
+import { type LiveFeedEntry, LiveStates, packAnalysis } from './live-states';
 import { storeLive } from './live-store';
 
 type WorkerRequest =
@@ -125,6 +125,9 @@ async function gzipInTurn(src: string, dest: string): Promise<void> {
   }
 }
 
+/** A reply's payloads moved, not copied, to the main thread (packed series). */
+let transfer: ArrayBuffer[] = [];
+
 function runLive(msg: Extract<WorkerRequest, { mode: `live-${string}` }>): unknown {
   if (msg.mode === 'live-feed') {
     const started = performance.now();
@@ -152,7 +155,11 @@ function run(msg: WorkerRequest): unknown {
   if (msg.mode === 'gzip-obfuscated') return gzipInTurn(msg.src, msg.dest);
   const dump = Buffer.from(msg.dump.buffer, msg.dump.byteOffset, msg.dump.byteLength);
   if (msg.mode === 'frames') return tryParseFrameBatch(dump);
-  return msg.mode === 'events' ? eventLog(dump, msg) : analyzeBuffer(dump, msg.identity);
+  if (msg.mode === 'events') return eventLog(dump, msg);
+  // Series leave gzip'd (what the track rows store), moved rather than copied: no compression on the ingest thread.
+  const packed = packAnalysis(analyzeBuffer(dump, msg.identity), dump.length);
+  transfer = packed.seriesGz.map((gz) => gz.buffer);
+  return packed;
 }
 
 function errorReply(id: number, err: unknown): WorkerReply {
@@ -171,6 +178,8 @@ parentPort?.on('message', (msg: WorkerRequest) => {
     parentPort?.postMessage(errorReply(msg.id, err));
     return;
   }
+  const moved = transfer;
+  transfer = [];
   // Stores and file work answer when they are done; other requests answer now, in order.
   if (result instanceof Promise) {
     result.then(
@@ -179,5 +188,5 @@ parentPort?.on('message', (msg: WorkerRequest) => {
     );
     return;
   }
-  parentPort?.postMessage({ id: msg.id, result });
+  parentPort?.postMessage({ id: msg.id, result }, moved);
 });

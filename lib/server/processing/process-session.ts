@@ -4,7 +4,7 @@ import { beginProcessing, recordProcessingFailure, storeAnalysis } from '@/lib/s
 import { type DumpStore, readAll } from '@/lib/server/dump-store/dump-store';
 import { logger } from '@/lib/server/logger';
 import { observeProcessing } from '@/lib/server/metrics';
-import type { SessionAnalysis } from '@/lib/stats/analyze/types';
+import type { PackedAnalysis } from './live-states';
 import { analyzeInWorker } from './worker-pool';
 
 /**
@@ -28,7 +28,8 @@ export async function afterLiveStore(
 }
 
 /**
- * Processes one session from its stored dump: raw dump → analysis (worker thread) → tracks, issues, summary rows.
+ * Processes one session from its stored dump: raw dump → analysis (worker thread, series gzip'd there) → tracks,
+ * issues, summary rows; true when its results were stored.
  * For uploads, sessions whose node died or could not keep up live, and reprocessing; a session analysed live stores
  * its own final analysis (live-store.ts, then afterLiveStore). Idempotent (each run replaces the previous results in one
  * transaction) and resumable: `features_processing_start/stop` say what finished, and start-up re-queues sessions
@@ -37,19 +38,18 @@ export async function afterLiveStore(
  * conference recomputes that conference's stored pairing, verdicts and timeline (data/conference-results.ts);
  * should that fail, the next read of the conference computes it.
  */
-export async function processSession(sessionId: bigint, store: DumpStore): Promise<SessionAnalysis | null> {
+export async function processSession(sessionId: bigint, store: DumpStore): Promise<boolean> {
   const startedAt = Date.now();
   const session = await beginProcessing(sessionId);
   if (!session) {
     observeProcessing(sessionId, 'skipped', startedAt);
-    return null;
+    return false;
   }
   const conference = session.identity.conference;
-  let analysis: SessionAnalysis;
-  let bytes: Buffer;
+  let packed: PackedAnalysis;
   try {
-    bytes = await readAll(await store.read(session.dumpId));
-    analysis = await analyzeInWorker(bytes, session.identity);
+    const bytes = await readAll(await store.read(session.dumpId));
+    packed = await analyzeInWorker(bytes, session.identity);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     logger().warn({ sessionId: String(sessionId), err: message }, 'processing failed');
@@ -57,17 +57,17 @@ export async function processSession(sessionId: bigint, store: DumpStore): Promi
     observeProcessing(sessionId, 'failed', startedAt);
     // The run's stamp changed (its last analysis stays): stored here, not by the next reader.
     await refreshConference(sessionId, conference);
-    return null;
+    return false;
   }
   try {
-    await storeAnalysis(sessionId, analysis, bytes.length);
+    await storeAnalysis(sessionId, packed.analysis, packed.bytes, packed.seriesGz);
   } catch (err) {
     observeProcessing(sessionId, 'failed', startedAt);
     throw err;
   }
   observeProcessing(sessionId, 'stored', startedAt);
   await refreshConference(sessionId, conference);
-  return analysis;
+  return true;
 }
 
 /** Per conference: the last refresh queued, and the one not yet started (callers meanwhile share it). */

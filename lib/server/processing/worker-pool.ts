@@ -15,11 +15,10 @@ import type { EventLog } from '@/lib/schemas/read-api';
 import type { FrameBatchResult } from '@/lib/server/ingest/frame-batch';
 import { projectRoot } from '@/lib/server/paths';
 import type { SessionAnalyzerOptions } from '@/lib/stats/analyze/session-analyzer';
-import type { SessionAnalysis } from '@/lib/stats/analyze/types';
 import { DumpFormatError } from '@/lib/stats/decode/dump-format-error';
 import type { DumpInfo } from '@/lib/stats/decode/dump-info';
 import type { WorkerReply } from './analyze-worker';
-import type { LiveFeedEntry, LiveMonitoring } from './live-states';
+import type { LiveFeedEntry, LiveMonitoring, PackedAnalysis } from './live-states';
 import type { LiveStoreReply } from './live-store';
 
 const JOB_TIMEOUT_MS = 5 * 60_000;
@@ -177,7 +176,8 @@ export const liveAnalysisLane = {
   start: (dumpId: string) => liveLaneOf(dumpId).start(),
 };
 
-export function analyzeInWorker(dump: Buffer, identity: SessionAnalyzerOptions = {}): Promise<SessionAnalysis> {
+/** The dump's analysis, its series gzip'd in the thread (`seriesGz[i]` is track i's, as the track row stores it). */
+export function analyzeInWorker(dump: Buffer, identity: SessionAnalyzerOptions = {}): Promise<PackedAnalysis> {
   return analysis.run({ mode: 'analyze', identity }, dump);
 }
 
