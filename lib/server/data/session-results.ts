@@ -85,6 +85,25 @@ export async function unfinishedSessions(hostIdentifier: string | undefined): Pr
   return rows.map((r) => r.id);
 }
 
+/**
+ * Ended sessions with a stored dump whose first event (else start) is in [since, until), optionally of one
+ * conference, in id order: what npm run reprocess queues again.
+ */
+export async function reprocessCandidates(filter: {
+  since: Date;
+  until?: Date;
+  conference?: string;
+}): Promise<{ id: bigint; hostIdentifier: string | null }[]> {
+  const rows = await db().$queryRaw<{ id: bigint; host_identifier: string | null }[]>`
+    SELECT id, host_identifier FROM "rtcstats-server"
+     WHERE status = 'ended' AND blob_url IS NOT NULL
+       AND coalesce(first_event_at, session_start, created_at) >= ${filter.since}
+       AND (${filter.until ?? null}::timestamptz IS NULL OR coalesce(first_event_at, session_start, created_at) < ${filter.until ?? null}::timestamptz)
+       AND (${filter.conference ?? null}::text IS NULL OR rtcstats_conference = ${filter.conference ?? null}::text)
+     ORDER BY id`;
+  return rows.map((r) => ({ id: r.id, hostIdentifier: r.host_identifier }));
+}
+
 /** The processing error the session's last run left, if any (the job queue retries such runs). */
 export async function processingErrorOf(sessionId: bigint): Promise<string | null> {
   const row = await db().rtcstatsSession.findUnique({ where: { id: sessionId }, select: { processingError: true } });

@@ -9,7 +9,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -49,6 +49,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+function embeddedUrl(port: number, dbName = DB_NAME): string {
+  return `postgresql://${DB_USER}:${DB_PASSWORD}@127.0.0.1:${port}/${dbName}`;
+}
+
+/**
+ * The URL of the embedded PostgreSQL a running server started in `dataDirectory` (its port from the cluster's
+ * postmaster.pid, fourth line), for commands run beside it (npm run reprocess); null when none runs there.
+ */
+export async function runningEmbeddedUrl(dataDirectory: string): Promise<string | null> {
+  const pid = await readFile(path.join(dataDirectory, 'postgres', 'postmaster.pid'), 'utf8').catch(() => null);
+  const port = Number(pid?.split('\n')[3]);
+  return Number.isInteger(port) && port > 0 ? embeddedUrl(port) : null;
+}
+
 export async function startEmbeddedPostgres(dataDirectory: string, dbName = DB_NAME): Promise<EmbeddedDatabase> {
   const databaseDir = path.join(dataDirectory, 'postgres');
   const fresh = !existsSync(path.join(databaseDir, 'PG_VERSION'));
@@ -82,7 +96,7 @@ export async function startEmbeddedPostgres(dataDirectory: string, dbName = DB_N
     await admin.end();
   }
   return {
-    url: `postgresql://${DB_USER}:${DB_PASSWORD}@127.0.0.1:${port}/${dbName}`,
+    url: embeddedUrl(port, dbName),
     stop: () => server.stop(),
     start: () => server.start(),
   };

@@ -90,8 +90,9 @@ function first(waiting: Map<string, LocalRun>, running: { has(key: string): bool
   return undefined;
 }
 
-function processingQueueName(store: DumpStore, hostIdentifier: string | undefined): string {
-  if (store.kind === 's3') return 'process-session';
+/** The processing queue of a node: per host identifier with local dumps, one for all with a shared bucket. */
+function processingQueueName(storeKind: string, hostIdentifier: string | null | undefined): string {
+  if (storeKind === 's3') return 'process-session';
   const host = (hostIdentifier ?? 'default').replace(/[^\w-]/g, '_');
   return `process-session-${host}`;
 }
@@ -103,9 +104,52 @@ function jobId(queue: string, sessionId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** The processing queues' pg-boss options (the server's, and npm run reprocess's when it creates one). */
+function processingQueuePolicy(deps: Pick<ProcessingQueueDeps, 'expireInSeconds' | 'retryLimit' | 'retryDelaySeconds'>) {
+  return {
+    policy: 'stately' as const,
+    expireInSeconds: deps.expireInSeconds ?? EXPIRE_SECONDS,
+    retryLimit: deps.retryLimit ?? RETRY_LIMIT,
+    retryDelay: deps.retryDelaySeconds ?? RETRY_DELAY_SECONDS,
+    retryBackoff: true,
+  };
+}
+
+/**
+ * Ended sessions to be processed again from their dumps (npm run reprocess, e.g. after a threshold change): a job
+ * each on the queue of the node that wrote its dump (`storeKind` 's3': any node's), under the session's singleton
+ * key with a fresh job id (a session processed by a job before gets a new run; one queued or running now is not
+ * queued twice). `jobs` only sends: it must not be working. Returns how many were queued.
+ */
+export async function sendReprocessing(
+  jobs: JobQueue,
+  sessions: readonly { id: bigint; hostIdentifier: string | null }[],
+  storeKind: string,
+): Promise<number> {
+  const names = [...new Set(sessions.map((s) => processingQueueName(storeKind, s.hostIdentifier)))];
+  for (const name of names) {
+    await jobs.define<{ sessionId: string }>({
+      name,
+      queue: processingQueuePolicy({}),
+      pollingIntervalSeconds: 1,
+      handler: async () => {
+        throw new Error('npm run reprocess only sends jobs');
+      },
+    });
+  }
+  await jobs.start();
+  let queued = 0;
+  for (const s of sessions) {
+    const key = String(s.id);
+    if (await jobs.send(processingQueueName(storeKind, s.hostIdentifier), { sessionId: key }, { singletonKey: key }))
+      queued++;
+  }
+  return queued;
+}
+
 export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueue {
   const { jobs } = deps;
-  const name = deps.queueName ?? processingQueueName(deps.store, deps.hostIdentifier);
+  const name = deps.queueName ?? processingQueueName(deps.store.kind, deps.hostIdentifier);
   const run =
     deps.run ??
     (async (sessionId: bigint) => {
@@ -243,13 +287,7 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
     async start() {
       await jobs.define<{ sessionId: string }>({
         name,
-        queue: {
-          policy: 'stately',
-          expireInSeconds: deps.expireInSeconds ?? EXPIRE_SECONDS,
-          retryLimit: deps.retryLimit ?? RETRY_LIMIT,
-          retryDelay: deps.retryDelaySeconds ?? RETRY_DELAY_SECONDS,
-          retryBackoff: true,
-        },
+        queue: processingQueuePolicy(deps),
         pollingIntervalSeconds: 1,
         handler: async (job) => {
           // Claimed from the job queue: it runs before this node's waiting live re-analyses.
