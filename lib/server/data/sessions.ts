@@ -200,7 +200,8 @@ export async function endSession(id: bigint, end: SessionEnd): Promise<void> {
 export async function endSessions(batch: { id: bigint; end: SessionEnd }[]): Promise<Set<bigint>> {
   if (batch.length === 0) return new Set();
   const at = (d: Date | undefined) => (d ? d.toISOString() : null);
-  // In id order, as the live progress batch: two multi-row UPDATEs at once then lock their rows in the same order.
+  // Rows locked in id order first (a join's plan may visit them in any order), as every batched write of them is:
+  // two at once then lock in the same order and cannot deadlock.
   const sorted = [...batch].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const records = sorted.map(({ id, end }) => ({
     id: String(id),
@@ -217,7 +218,8 @@ export async function endSessions(batch: { id: bigint; end: SessionEnd }[]): Pro
   }));
   const { rows } = await retryOnDeadlock(() =>
     pool().query(
-      `UPDATE "rtcstats-server" s
+      `WITH locked AS (SELECT id FROM "rtcstats-server" WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE)
+      UPDATE "rtcstats-server" s
         SET session_end = v.session_end, blob_url = v.blob_url, close_code = v.close_code, close_reason = v.close_reason,
             message_count = v.message_count, byte_count = v.byte_count,
             first_event_at = coalesce(v.first_event_at, s.first_event_at),
@@ -226,9 +228,9 @@ export async function endSessions(batch: { id: bigint; end: SessionEnd }[]): Pro
        FROM json_to_recordset($1::json) AS v(id bigint, session_end timestamptz, blob_url text, close_code int,
             close_reason text, message_count int, byte_count bigint, first_event_at timestamptz,
             last_event_at timestamptz, status text, historical boolean)
-      WHERE s.id = v.id
+      WHERE s.id = v.id AND s.id IN (SELECT id FROM locked)
      RETURNING s.id::text`,
-      [JSON.stringify(records)],
+      [JSON.stringify(records), records.map((r) => r.id)],
     ),
   );
   return new Set(rows.map((r) => BigInt(r.id as string)));
@@ -251,13 +253,15 @@ export interface LiveProgress {
  */
 export async function updateLiveProgressBatch(batch: LiveProgress[]): Promise<void> {
   const CHUNK = 500;
-  // In id order (as endSessions): concurrent multi-row UPDATEs then take their row locks in one order.
+  // Rows locked in id order first (as endSessions and storeAnalyses): concurrent batches lock in one order.
   const sorted = [...batch].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (let i = 0; i < sorted.length; i += CHUNK) {
     const rows = sorted.slice(i, i + CHUNK);
     const at = (d: Date | undefined) => (d ? d.toISOString() : null);
     await retryOnDeadlock(
       () => db().$executeRaw`
+      WITH locked AS (SELECT id FROM "rtcstats-server" WHERE id = ANY(${rows.map((r) => String(r.id))}::bigint[])
+                       ORDER BY id FOR UPDATE)
       UPDATE "rtcstats-server" s
          SET message_count = v.message_count,
              byte_count = v.byte_count,
@@ -270,7 +274,7 @@ export async function updateLiveProgressBatch(batch: LiveProgress[]): Promise<vo
                     ${rows.map((r) => at(r.firstEventAt))}::timestamptz[], ${rows.map((r) => at(r.lastEventAt))}::timestamptz[],
                     ${rows.map((r) => r.historical)}::boolean[])
              AS v(id, message_count, byte_count, last_message_at, first_event_at, last_event_at, historical)
-       WHERE s.id = v.id AND s.status = 'live'`,
+       WHERE s.id = v.id AND s.status = 'live' AND s.id IN (SELECT id FROM locked)`,
     );
   }
 }

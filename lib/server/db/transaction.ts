@@ -36,7 +36,7 @@ export async function transactionOn<T>(pool: pg.Pool, work: (query: SqlQuery) =>
  * of it stored). Rows in id order make that rare; a plan, or a trigger (the overview rollups), may still lock in
  * another order.
  */
-export async function retryOnDeadlock<T>(write: () => Promise<T>, attempts = 3): Promise<T> {
+export async function retryOnDeadlock<T>(write: () => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await write();
@@ -44,6 +44,8 @@ export async function retryOnDeadlock<T>(write: () => Promise<T>, attempts = 3):
       const e = err as { code?: unknown; message?: unknown };
       const deadlock = e?.code === '40P01' || (typeof e?.message === 'string' && e.message.includes('40P01'));
       if (!deadlock || i >= attempts) throw err;
+      // Apart, so the two transactions that met do not meet again at once.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50 * i));
     }
   }
 }
