@@ -36,16 +36,16 @@ export interface AnalysisToStore {
   /** Counts the session in the overview (false for a live snapshot: only its final analysis counts). */
   countInOverview?: boolean;
   /**
-   * A live analysis: the run starts here (no beginProcessing before it), the row's identity wins over the
-   * analysis's field by field (as passing it to the analyser does for a dump), and a row that ended without a
-   * dump stores nothing.
+   * A live analysis: the run starts here (no beginProcessing before it), and the row's identity wins over the
+   * analysis's field by field (as passing it to the analyser does for a dump). A final may come before the row
+   * says where its dump is (it is being compressed).
    */
   live?: boolean;
 }
 
 /**
  * What storeAnalyses did with one item: stored (with the conference of the identity it was stored with), or not
- * (the row is gone; live: the row ended without a dump).
+ * (the row is gone).
  */
 export type StoreOutcome = { stored: true; conference: string | undefined } | { stored: false };
 
@@ -83,7 +83,7 @@ export async function storeAnalysesIn(
   const stored = await retryOnDeadlock(() =>
     transaction(async (q) => {
       const { rows } = await q(
-        `SELECT id::text AS id, status, blob_url, rtcstats_user, rtcstats_session, rtcstats_conference
+        `SELECT id::text AS id, rtcstats_user, rtcstats_session, rtcstats_conference
          FROM "rtcstats-server" WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
         [ids],
       );
@@ -104,8 +104,7 @@ export async function storeAnalysesIn(
       }[]) {
         const item = last.get(row.id);
         if (!item) continue;
-        if (item.live && row.status === 'ended' && !row.blob_url) continue;
-        const analysis = item.live
+          const analysis = item.live
           ? {
               ...item.analysis,
               identity: withIdentity(item.analysis.identity, {

@@ -313,9 +313,30 @@ export class LiveSession {
       return;
     }
     // Every frame is on disk: the session has ended, whatever storing its dump takes. Its connectionDestroyed
-    // waits for the final analysis's last stream and issue changes, which come before it.
+    // waits for the final analysis's last stream and issue changes, which come before it. The final analysis is
+    // stored as soon as the row has ended: it needs no dump, so it does not wait for the dump's compression (the
+    // dumps of thousands of sessions ending together are compressed a few at a time). When it stores nothing
+    // (detached), a job reads the dump, once the row says where it is.
     const last = final.catch(() => false);
-    const ended = writeEnd(end, () => void last.then(closed));
+    let finalStored: (stored: boolean) => void = () => {};
+    const stored = new Promise<boolean>((resolve) => {
+      finalStored = resolve;
+    });
+    const ended = writeEnd(end, () => {
+      void last.then(closed);
+      this.ctx.scheduleProcessing(this.id, 'ended', async () => {
+        const ok = await this.ctx.liveAnalysis.storeFinal(this.id, this.dumpId, final, endTime).catch((err) => {
+          logger().warn(
+            { err: err instanceof Error ? err.message : String(err), sessionId: String(this.id) },
+            'storing failed',
+          );
+          return false;
+        });
+        finalStored(ok);
+        // Done either way: the job, if one is needed, is queued once the dump is stored.
+        return true;
+      });
+    });
     let blobUrl: string;
     try {
       blobUrl = await this.ctx.store.finalize(this.dumpId);
@@ -328,13 +349,12 @@ export class LiveSession {
       return;
     }
     await ended;
-    // The end again, with the dump: processing is scheduled once the row says where it is, as without an outage.
+    // The end again, with the dump: a job that reads it is queued once the row says where it is.
     await writeEnd({ ...end, blobUrl }, () => {
       logger().info({ dumpId: this.dumpId, sessionId: String(this.id), code }, 'Processed data from connection');
-      // The live state's final analysis, stored here; when there is none (detached), a job reads the dump.
-      this.ctx.scheduleProcessing(this.id, 'ended', () =>
-        this.ctx.liveAnalysis.storeFinal(this.id, this.dumpId, final, endTime),
-      );
+      void stored.then((ok) => {
+        if (!ok) this.ctx.scheduleProcessing(this.id, 'ended');
+      });
     });
   }
 }
