@@ -21,6 +21,7 @@ import {
   appendEventsBatch,
   type BatchDecision,
   type NewMonitoringEvent,
+  type RoomChange,
   type RoomReader,
   type RoomState,
 } from '@/lib/server/data/monitoring';
@@ -233,6 +234,37 @@ export class Monitoring {
    * Batched with the other connections opening and closing meanwhile.
    */
   connectionClosed(c: ConnectionInfo, at: number, reason: string): Promise<AppendResult> {
+    return this.whileConnected(c, async (room, read) => {
+      const events: NewMonitoringEvent[] = [];
+      for (const open of openStreams(await read.streamEvents(c.rowId))) {
+        events.push(this.streamDestroyedEvent(c, open.stream, open.count, at, reason));
+      }
+      events.push(this.event('connectionDestroyed', c, at, `cs:connectionDestroyed:${c.rowId}`, { reason }));
+      const participants = Math.max(0, room.participants - 1);
+      let { openSince, twoPresentSince } = room;
+      if (participants < 2) twoPresentSince = null;
+      if (participants === 0 && openSince) {
+        events.push({
+          event: 'sessionDestroyed',
+          source: 'callscope',
+          occurredAt: new Date(at),
+          payload: this.payload('sessionDestroyed', c.conference, at),
+          dedupeKey: `cs:sessionDestroyed:${c.conference}:${room.generation}`,
+        });
+        openSince = null;
+      }
+      return { events, room: { participants, openSince, twoPresentSince } };
+    });
+  }
+
+  /**
+   * A batched decision about a connection that is open: `decide` runs only when its connectionCreated is stored
+   * and its connectionDestroyed is not (else nothing is stored); its stream events are read with the batch.
+   */
+  private whileConnected(
+    c: ConnectionInfo,
+    decide: (room: RoomState, read: RoomReader) => Promise<RoomChange>,
+  ): Promise<AppendResult> {
     const created = `cs:connectionCreated:${c.rowId}`;
     const destroyed = `cs:connectionDestroyed:${c.rowId}`;
     return this.recordBatched({
@@ -242,25 +274,7 @@ export class Monitoring {
       decide: async (room, read) => {
         const seen = await read.existing([created, destroyed]);
         if (!seen.has(created) || seen.has(destroyed)) return { events: [] };
-        const events: NewMonitoringEvent[] = [];
-        for (const open of openStreams(await read.streamEvents(c.rowId))) {
-          events.push(this.streamDestroyedEvent(c, open.stream, open.count, at, reason));
-        }
-        events.push(this.event('connectionDestroyed', c, at, destroyed, { reason }));
-        const participants = Math.max(0, room.participants - 1);
-        let { openSince, twoPresentSince } = room;
-        if (participants < 2) twoPresentSince = null;
-        if (participants === 0 && openSince) {
-          events.push({
-            event: 'sessionDestroyed',
-            source: 'callscope',
-            occurredAt: new Date(at),
-            payload: this.payload('sessionDestroyed', c.conference, at),
-            dedupeKey: `cs:sessionDestroyed:${c.conference}:${room.generation}`,
-          });
-          openSince = null;
-        }
-        return { events, room: { participants, openSince, twoPresentSince } };
+        return decide(room, read);
       },
     });
   }
@@ -284,23 +298,14 @@ export class Monitoring {
    * with the connections opening and closing, in call order (so a stream never overtakes its connectionCreated).
    */
   streamStarted(c: ConnectionInfo, s: StreamInfo): Promise<AppendResult> {
-    const created = `cs:connectionCreated:${c.rowId}`;
-    const destroyed = `cs:connectionDestroyed:${c.rowId}`;
-    return this.recordBatched({
-      conference: c.conference,
-      keys: [created, destroyed],
-      streamsOf: c.rowId,
-      decide: async (_room, read) => {
-        const seen = await read.existing([created, destroyed]);
-        if (!seen.has(created) || seen.has(destroyed)) return { events: [] };
-        const history = await read.streamEvents(c.rowId);
-        if (openStreams(history).some((o) => o.stream.id === s.id)) return { events: [] };
-        const n = history.filter((e) => e.event === 'streamCreated' && e.streamId === s.id).length + 1;
-        const stream = this.stream(c, s);
-        return {
-          events: [this.event('streamCreated', c, s.at, `cs:streamCreated:${c.rowId}:${s.id}:${n}`, { stream })],
-        };
-      },
+    return this.whileConnected(c, async (_room, read) => {
+      const history = await read.streamEvents(c.rowId);
+      if (openStreams(history).some((o) => o.stream.id === s.id)) return { events: [] };
+      const n = history.filter((e) => e.event === 'streamCreated' && e.streamId === s.id).length + 1;
+      const stream = this.stream(c, s);
+      return {
+        events: [this.event('streamCreated', c, s.at, `cs:streamCreated:${c.rowId}:${s.id}:${n}`, { stream })],
+      };
     });
   }
 
