@@ -15,7 +15,7 @@ import { type AnalysisToStore, storeAnalysesIn } from '../lib/server/data/analys
 import { storeAnalyses, storeAnalysis } from '../lib/server/data/session-results';
 import { closeThreadDatabase, threadTransaction } from '../lib/server/db/thread-database';
 import { insertSessions, type NewSession } from '../lib/server/data/sessions';
-import { afterLiveStore } from '../lib/server/processing/process-session';
+import { afterLiveStore, conferenceRefreshesSettled } from '../lib/server/processing/process-session';
 import { analyzeBuffer } from '../lib/stats/analyze/analyze';
 import type { SessionAnalysis } from '../lib/stats/analyze/types';
 import { HAVE_FIXTURES, RTCSTATS_FIXTURES, readFixture, SKIP_FIXTURES_MESSAGE } from './helpers/fixtures';
@@ -147,6 +147,8 @@ describe.skipIf(!HAVE_FIXTURES)('live analyses stored in batches', () => {
       finals.map((o, i) => afterLiveStore(ids[i] as bigint, o, { final: true, analysedUpTo: Date.now() })),
     );
     expect(after).toEqual(analyses.map(() => true));
+    // The conference's result is refreshed in the background.
+    await conferenceRefreshesSettled();
     for (const [i, analysis] of analyses.entries()) {
       const s = await stored(ids[i] as bigint);
       expect(s.tracks.map((t) => t.track_key)).toEqual(analysis.tracks.map((t) => t.trackId).sort());

@@ -37,7 +37,7 @@ import { isMetricsRequest, serveMetrics, startMetricsServer } from '@/lib/server
 import { projectRoot } from '@/lib/server/paths';
 import { type NodeLiveness, recoverLostNodeDumps, startNodeLiveness } from '@/lib/server/node-liveness';
 import { createLiveAnalysis, type LiveAnalysis } from '@/lib/server/processing/live-analysis';
-import { afterLiveStore } from '@/lib/server/processing/process-session';
+import { afterLiveStore, conferenceRefreshesSettled } from '@/lib/server/processing/process-session';
 import { createProcessingQueue, type ProcessingQueue } from '@/lib/server/processing/queue';
 import {
   dumpInfoInWorker,
@@ -302,6 +302,7 @@ async function startBackgroundWork(
     async stopJobs() {
       setQueueDepthSource(null);
       await queue.stop();
+      await conferenceRefreshesSettled();
       context.liveAnalysis.stop();
       await jobs.stop();
       await usageFlush.stop();

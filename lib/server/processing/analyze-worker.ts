@@ -11,6 +11,7 @@ import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { EventLog } from '@/lib/schemas/read-api';
 import { gzipObfuscated } from '@/lib/server/dump-store/dump-store';
+import { inTurn } from '@/lib/server/in-turn';
 import { tryParseFrameBatch } from '@/lib/server/ingest/frame-batch';
 import { analyzeBuffer } from '@/lib/stats/analyze/analyze';
 import { type LoggedEvent, loggedEvent } from '@/lib/stats/analyze/app-events';
@@ -107,23 +108,9 @@ function obfuscateDocument(path: string): boolean {
 
 /**
  * Dumps compressed at once: each holds a deflate state and stream buffers (~300 KB), and thousands of sessions
- * end together; the rest wait their turn (a slot is handed straight to the next).
+ * end together; the rest wait their turn.
  */
-const GZIP_AT_ONCE = 2;
-let gzipRunning = 0;
-const gzipWaiting: (() => void)[] = [];
-
-async function gzipInTurn(src: string, dest: string): Promise<void> {
-  if (gzipRunning < GZIP_AT_ONCE) gzipRunning++;
-  else await new Promise<void>((resolve) => gzipWaiting.push(resolve));
-  try {
-    await gzipObfuscated(src, dest);
-  } finally {
-    const next = gzipWaiting.shift();
-    if (next) next();
-    else gzipRunning--;
-  }
-}
+const gzipInTurn = inTurn(2);
 
 /** A reply's payloads moved, not copied, to the main thread (packed series). */
 let transfer: ArrayBuffer[] = [];
@@ -152,7 +139,7 @@ function run(msg: WorkerRequest): unknown {
     return runLive(msg);
   if (msg.mode === 'info') return readDumpInfo(fileChunks(msg.path));
   if (msg.mode === 'obfuscate-document') return obfuscateDocument(msg.path);
-  if (msg.mode === 'gzip-obfuscated') return gzipInTurn(msg.src, msg.dest);
+  if (msg.mode === 'gzip-obfuscated') return gzipInTurn(() => gzipObfuscated(msg.src, msg.dest));
   const dump = Buffer.from(msg.dump.buffer, msg.dump.byteOffset, msg.dump.byteLength);
   if (msg.mode === 'frames') return tryParseFrameBatch(dump);
   if (msg.mode === 'events') return eventLog(dump, msg);

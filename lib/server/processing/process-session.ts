@@ -3,6 +3,7 @@ import type { StoreOutcome } from '@/lib/server/data/analysis-store';
 import { beginProcessing, recordProcessingFailure, storeAnalysis } from '@/lib/server/data/session-results';
 import { type DumpStore, readAll } from '@/lib/server/dump-store/dump-store';
 import { logger } from '@/lib/server/logger';
+import { inTurn } from '@/lib/server/in-turn';
 import { observeProcessing } from '@/lib/server/metrics';
 import type { PackedAnalysis } from './live-states';
 import { analyzeInWorker } from './worker-pool';
@@ -10,7 +11,7 @@ import { analyzeInWorker } from './worker-pool';
 /**
  * After a live thread stored an analysis this node made while the session streamed (live-analysis.ts,
  * live-store.ts): a snapshot (`final: false`), or the final one, after which the conference's stored result is
- * refreshed as for any ended session. `analysedUpTo`: when the data it covers was all received (the lag gauge
+ * refreshed as for any ended session (in the background: `conferenceRefreshesSettled`). `analysedUpTo`: when the data it covers was all received (the lag gauge
  * counts from there). False when the row is gone or has no dump (nothing was stored).
  */
 export async function afterLiveStore(
@@ -23,8 +24,23 @@ export async function afterLiveStore(
     return false;
   }
   observeProcessing(sessionId, 'stored', opts.analysedUpTo);
-  if (opts.final) await refreshConference(sessionId, outcome.conference);
+  // In the background, a few at a time: thousands of finals at once each waited for a transaction that loads the
+  // conference's analyses, holding the queue's run slots. Meanwhile a read of the conference computes it itself.
+  if (opts.final) {
+    const refresh = refreshInTurn(() => refreshConference(sessionId, outcome.conference));
+    backgroundRefreshes.add(refresh);
+    void refresh.finally(() => backgroundRefreshes.delete(refresh));
+  }
   return true;
+}
+
+/** Conference results refreshed after live finals at once (each a transaction on the pool of twenty). */
+const refreshInTurn = inTurn(4);
+const backgroundRefreshes = new Set<Promise<void>>();
+
+/** Resolves when the refreshes started by live finals so far are done (shutdown, before the database closes). */
+export async function conferenceRefreshesSettled(): Promise<void> {
+  while (backgroundRefreshes.size > 0) await Promise.allSettled([...backgroundRefreshes]);
 }
 
 /**
