@@ -8,7 +8,7 @@
 
 import { closeSync, openSync, readFileSync, readlinkSync, readSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { EventLog } from '@/lib/schemas/read-api';
 import { gzipObfuscated } from '@/lib/server/dump-store/dump-store';
 import { inTurn } from '@/lib/server/in-turn';
@@ -37,8 +37,11 @@ type WorkerRequest =
   | { id: number; mode: 'live-drop'; dumpId: string }
   | { id: number; mode: 'gzip-obfuscated'; src: string; dest: string };
 
-/** The nice value of analysis threads: below the ingest thread (0), so ingest keeps its share when cores are busy. */
-const WORKER_NICE = 10;
+/**
+ * The nice value of analysis threads: below the ingest thread (0), so ingest keeps its share when cores are busy;
+ * a lane may ask for a lower priority still (the dumps' compression: 19).
+ */
+const WORKER_NICE = typeof workerData?.nice === 'number' ? workerData.nice : 10;
 
 /**
  * Linux schedules threads individually: `/proc/thread-self` names this thread's id, and setpriority on it changes

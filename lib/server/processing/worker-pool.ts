@@ -35,6 +35,9 @@ function workerEntry(): string {
 type Job = { resolve: (a: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 class WorkerLane {
+  /** `nice`: the thread's OS priority (analyze-worker.ts lowers its own to it; 10 unless given). */
+  constructor(private readonly nice?: number) {}
+
   private worker: Worker | undefined;
   /** Counts the threads started: state kept in a thread (live analyses) is gone when this changes. */
   generation = 0;
@@ -61,7 +64,10 @@ class WorkerLane {
 
   private get(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(workerEntry(), { resourceLimits: { maxOldGenerationSizeMb: 4096 } });
+    const w = new Worker(workerEntry(), {
+      resourceLimits: { maxOldGenerationSizeMb: 4096 },
+      workerData: { nice: this.nice },
+    });
     this.generation++;
     w.unref();
     w.on('message', (msg: WorkerReply) => this.settle(msg));
@@ -117,7 +123,11 @@ const uploads = new WorkerLane();
  */
 const LIVE_THREADS = Math.max(1, Math.min(2, availableParallelism()));
 const live = Array.from({ length: LIVE_THREADS }, () => new WorkerLane());
-const dumps = new WorkerLane();
+/**
+ * Dumps are compressed at the lowest priority: nothing waits for it but the row's dump URL, while the final
+ * analyses of the same sessions (the live threads) are what people wait for.
+ */
+const dumps = new WorkerLane(19);
 
 function liveLaneOf(dumpId: string): WorkerLane {
   let h = 0;
