@@ -96,8 +96,6 @@ export async function storeAnalysesIn(
       const updates: object[] = [];
       for (const row of rows as {
         id: string;
-        status: string;
-        blob_url: string | null;
         rtcstats_user: string | null;
         rtcstats_session: string | null;
         rtcstats_conference: string | null;

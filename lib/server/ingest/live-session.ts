@@ -289,8 +289,17 @@ export class LiveSession {
         await writeSessionEnd(this.id, e);
         after?.();
       });
-    const closed = () =>
-      void this.monitor((c) => this.ctx.monitoring.connectionClosed(c, endTime, disconnectReason(code)));
+    // connectionDestroyed once the row's end is written (and the final's own changes reported), after the ends of
+    // the conference's connections that closed before this one: their finals, on other threads, may finish later.
+    let settleEnd: (report: boolean) => void = () => {};
+    const endWritten = new Promise<boolean>((resolve) => {
+      settleEnd = resolve;
+    });
+    this.ctx.live.afterEarlierEnds(this.identity.conference, async () => {
+      if (!(await endWritten)) return;
+      await this.monitor((c) => this.ctx.monitoring.connectionClosed(c, endTime, disconnectReason(code)));
+    });
+    const closed = () => settleEnd(true);
     if (this.messageCount === 0) {
       try {
         await this.writer.close();
@@ -310,6 +319,7 @@ export class LiveSession {
     } catch (err) {
       logger().error({ err, dumpId: this.dumpId }, 'ending session failed');
       this.ctx.liveAnalysis.drop(this.dumpId);
+      settleEnd(false);
       return;
     }
     // Every frame is on disk: the session has ended, whatever storing its dump takes. Its connectionDestroyed
@@ -366,6 +376,25 @@ export class LiveSessionRegistry {
   private byRow = new Map<bigint, LiveSession>();
   /** Ends in progress: a session leaves the maps when its end starts, but the drain must wait for its dump. */
   private readonly ending = new Set<Promise<void>>();
+
+  /** Per conference, the connection ends being reported (afterEarlierEnds). */
+  private readonly endsByConference = new Map<string, Promise<void>>();
+
+  /**
+   * Runs `report` after the reports of the conference's earlier ends (in the order this is called: the order the
+   * connections closed). A failure is the report's own; the next runs anyway.
+   */
+  afterEarlierEnds(conference: string | undefined, report: () => Promise<void>): void {
+    if (!conference) {
+      void report().catch(() => {});
+      return;
+    }
+    const next = (this.endsByConference.get(conference) ?? Promise.resolve()).then(report).catch(() => {});
+    this.endsByConference.set(conference, next);
+    void next.then(() => {
+      if (this.endsByConference.get(conference) === next) this.endsByConference.delete(conference);
+    });
+  }
 
   trackEnd(done: Promise<void>): void {
     this.ending.add(done);

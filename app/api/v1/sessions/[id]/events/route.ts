@@ -13,8 +13,14 @@ export const GET = route<typeof eventsQuery, undefined, { id: string }>(
   async ({ params, query }) => {
     const row = await getSessionRow(params.id);
     if (!row) throw new ApiError('not_found', `No session ${params.id}`);
-    if (!row.blobUrl && row.status !== 'live')
-      return { events: [], total: 0, truncated: false, warnings: [] } satisfies EventLog;
-    return serverContext().eventLog(row.dumpId, query);
+    const none = { events: [], total: 0, truncated: false, warnings: [] } satisfies EventLog;
+    if (row.blobUrl || row.status === 'live') return serverContext().eventLog(row.dumpId, query);
+    // Ended without a stored dump: none at all (no messages), or one still being compressed, read as it is.
+    return serverContext()
+      .eventLog(row.dumpId, query)
+      .catch((err: { code?: string; name?: string }) => {
+        if (err?.code === 'ENOENT' || err?.name === 'NoSuchKey') return none;
+        throw err;
+      });
   },
 );
