@@ -441,9 +441,12 @@ describe('delivery with a shortened retry schedule (1 s doubling, 4 s cap, 14.4 
   test.skipIf(!HAVE_FIXTURES)(
     'a streamed two-party call: every event once, in the conference order, verified',
     async () => {
-      const conference = `call-${STAMP}`;
-      const { id, secret } = await createEndpoint(api, { url: `${receiver.url}/call`, conference });
-      receiver.trust('/call', secret);
+      // Its own conference and receiver path per attempt (a retry must not see the first attempt's events).
+      const tag = Math.random().toString(36).slice(2, 8);
+      const conference = `call-${STAMP}-${tag}`;
+      const path = `/call-${tag}`;
+      const { id, secret } = await createEndpoint(api, { url: `${receiver.url}${path}`, conference });
+      receiver.trust(path, secret);
       const alice = readRtcstatsFixture('standup-alice.rtcstats');
       const bob = readRtcstatsFixture('standup-bob.rtcstats');
       const callPart = (f: RtcstatsFixture) => f.frames.findIndex((l) => l.startsWith('[36,'));
@@ -458,20 +461,29 @@ describe('delivery with a shortened retry schedule (1 s doubling, 4 s cap, 14.4 
         return ws;
       };
       const aliceWs = await open(alice, 'alice');
-      await eventually(async () => receiver.at('/call').length >= 2);
+      await eventually(async () => receiver.at(path).length >= 2);
       const bobWs = await open(bob, 'bob');
       for (const frame of alice.frames.slice(0, callPart(alice))) aliceWs.send(frame);
       for (const frame of bob.frames.slice(0, callPart(bob))) bobWs.send(frame);
       const bobGone = waitClose(bobWs);
       bobWs.terminate();
       await bobGone;
+      // Bob has left before Alice does: the server has seen his connection end (two sockets closing at the same
+      // moment reach a busy server in either order).
+      await eventually(
+        async () =>
+          receiver
+            .at(path)
+            .some((r) => r.payload?.event === 'connectionDestroyed' && r.payload?.connection?.data === 'bob'),
+        20_000,
+      );
       for (const frame of alice.frames.slice(callPart(alice))) aliceWs.send(frame);
       const aliceGone = waitClose(aliceWs);
       aliceWs.close(1000);
       await aliceGone;
-      await eventually(async () => receiver.at('/call').some((r) => r.payload?.event === 'sessionDestroyed'), 30_000);
+      await eventually(async () => receiver.at(path).some((r) => r.payload?.event === 'sessionDestroyed'), 30_000);
       await new Promise((r) => setTimeout(r, 1000));
-      const got = receiver.at('/call');
+      const got = receiver.at(path);
       expect(got.every((r) => r.verifiedBy.length === 1 && r.status === 200)).toBe(true);
       // Exactly once each: the stored events of the conference, in their order.
       const { rows } = await sql.query(
