@@ -334,18 +334,12 @@ export class LiveSession {
     });
     const ended = writeEnd(end, () => {
       void last.then(closed);
-      this.ctx.scheduleProcessing(this.id, 'ended', async () => {
-        const ok = await this.ctx.liveAnalysis.storeFinal(this.id, this.dumpId, final, endTime).catch((err) => {
-          logger().warn(
-            { err: err instanceof Error ? err.message : String(err), sessionId: String(this.id) },
-            'storing failed',
-          );
-          return false;
-        });
-        finalStored(ok);
-        // Done either way: the job, if one is needed, is queued once the dump is stored.
-        return true;
-      });
+      this.ctx.scheduleProcessing(this.id, 'ended', () =>
+        this.ctx.liveAnalysis.storeFinal(this.id, this.dumpId, final, endTime).then(finalStored, (err) => {
+          finalStored(false);
+          throw err;
+        }),
+      );
     });
     let blobUrl: string;
     try {

@@ -8,8 +8,9 @@
  *
  * Sessions analysed live (live-analysis.ts) store their snapshots and their final analysis through this queue too,
  * as local runs (`schedule(id, reason, local)`): they need this node's state, so they never go to the job queue.
- * A final local run that cannot store (the state was lost: detached, worker restarted) becomes a job that reads the
- * dump.
+ * A final local run that stores nothing (the state was lost: detached, worker restarted) is its caller's to follow
+ * with a job (`schedule(id, 'ended')`) once the dump can be read: the live session does, once its row says where the
+ * dump is.
  *
  * At most JOB_SLOTS job runs and LOCAL_SLOTS local runs at a time per process (finals before snapshots; never
  * two of one session, so a snapshot cannot land after its session's final); the local runs' stores are batched
@@ -46,13 +47,13 @@ const JOB_SLOTS = 3;
  */
 const LOCAL_SLOTS = 128;
 
-/** A run of this node's own (a live snapshot or final analysis); false: nothing was stored. */
-export type LocalRun = () => Promise<boolean>;
+/** A run of this node's own (a live snapshot or final analysis); what it answers is its caller's. */
+export type LocalRun = () => Promise<unknown>;
 
 export interface ProcessingQueue {
   /**
-   * `ended` without `local`: a job that analyses the dump. With `local`: that run here, and the job only if it
-   * stores nothing. `live`: `local` here (a newer snapshot of the same session replaces a waiting one).
+   * `ended` without `local`: a job that analyses the dump. With `local`: that run here, before any snapshot.
+   * `live`: `local` here (a newer snapshot of the same session replaces a waiting one).
    */
   schedule(sessionId: bigint, reason: 'ended' | 'live', local?: LocalRun): void;
   start(): Promise<void>;
@@ -208,12 +209,9 @@ export function createProcessingQueue(deps: ProcessingQueueDeps): ProcessingQueu
         const [key, local] = final;
         start(key, () =>
           local()
+            .then(() => {})
             .catch((err) => {
               logger().warn({ err: err instanceof Error ? err.message : String(err), sessionId: key }, 'storing failed');
-              return false;
-            })
-            .then((stored) => {
-              if (!stored) send(key);
             }),
         );
         continue;
