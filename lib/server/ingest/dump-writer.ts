@@ -67,7 +67,10 @@ export class DumpWriter {
       this.flush(syncDue).catch(() => {});
   }
 
-  /** Queues a write of everything pending (and an fdatasync when `sync`); writes never overlap. */
+  /**
+   * Writes everything pending now, and queues an fdatasync when `sync` (syncs never overlap); resolves when that
+   * sync is done, rejects once a write has failed.
+   */
   flush(sync: boolean): Promise<void> {
     const chunk = this.pending.length > 0 ? Buffer.concat(this.pending, this.pendingBytes) : null;
     // A sync covers what was queued before this call: the frames queued after it wait for the next one.
