@@ -4,7 +4,9 @@
  * for real: a batch stores exactly what the same analyses stored one by one store (tracks with their series,
  * issues, the session analysis, the row's columns), the row's identity wins over the dump's for live analyses, a
  * row that is gone stores nothing without undoing the others, and a live thread's stores
- * (its own pool, db/thread-database.ts) land, the finals followed by their conference's stored result.
+ * (its own pool, db/thread-database.ts) land, the finals followed by their conference's stored result. Live
+ * snapshots store each track's new rows as chunks (track_series_chunk), which the series API and the conference's
+ * analyses read joined; the final stores the whole series on the track row and drops them; retention drops both.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -12,7 +14,11 @@ import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { type AnalysisToStore, storeAnalysesIn } from '../lib/server/data/analysis-store';
+import { loadAnalysis, readTrackSeries } from '../lib/server/data/read-sessions';
+import { dropSeriesBefore } from '../lib/server/data/retention';
 import { storeAnalyses, storeAnalysis } from '../lib/server/data/session-results';
+import { LiveStates } from '../lib/server/processing/live-states';
+import { storeLive } from '../lib/server/processing/live-store';
 import { closeThreadDatabase, threadTransaction } from '../lib/server/db/thread-database';
 import { insertSessions, type NewSession } from '../lib/server/data/sessions';
 import { afterLiveStore, conferenceRefreshesSettled } from '../lib/server/processing/process-session';
@@ -163,6 +169,70 @@ describe.skipIf(!HAVE_FIXTURES)('live analyses stored in batches', () => {
     ]);
     expect(result.rows).toHaveLength(1);
     for (const id of ids) expect(result.rows[0].sessions_stamp).toContain(`${id}:`);
+  });
+
+  test("live snapshots' series go in chunks, read joined; the final's whole, the chunks dropped", async () => {
+    const bytes = readFixture('rtcstats-js', 'standup-alice.rtcstats');
+    const [id] = await insertSessions([newRow(`lsc_${STAMP}`, 'chunks')]);
+    const sessionId = id as bigint;
+    const states = new LiveStates();
+    const cuts = [0, bytes.indexOf(10, bytes.length >> 2) + 1, bytes.indexOf(10, bytes.length >> 1) + 1, bytes.length];
+    const rowsAt: number[] = [];
+    for (let k = 1; k < cuts.length; k++) {
+      states.feed([{ dumpId: 'd', offset: cuts[k - 1] as number, length: (cuts[k] as number) - (cuts[k - 1] as number) }], bytes);
+      const packed = states.take('d', false);
+      if (!packed) throw new Error('no snapshot');
+      const reply = await storeLive(sessionId, packed, false);
+      expect(reply.outcome.stored).toBe(true);
+      states.snapshotStored('d', packed);
+      const chunks = await sql.query(
+        'SELECT count(*)::int AS n, sum(row_count)::int AS rows FROM track_series_chunk WHERE session_id = $1',
+        [String(sessionId)],
+      );
+      rowsAt.push(chunks.rows[0].rows);
+      // One chunk per track and snapshot (a track with no new rows adds none); the track rows hold no series.
+      expect(chunks.rows[0].n).toBeGreaterThanOrEqual(packed.analysis.tracks.length);
+      const onRows = await sql.query('SELECT count(series)::int AS n FROM track WHERE session_id = $1', [String(sessionId)]);
+      expect(onRows.rows[0].n).toBe(0);
+    }
+    expect(rowsAt[0]).toBeGreaterThan(0);
+    expect(rowsAt[1]).toBeGreaterThan(rowsAt[0] as number);
+    const whole = analyzeBuffer(bytes);
+    const top = whole.tracks.reduce((a, b) => (b.series.t.length > a.series.t.length ? b : a));
+    // Read joined: the series API and the analyses the conference's results are computed from.
+    const api = await readTrackSeries(String(sessionId), top.trackId, { maxPoints: 100_000 });
+    expect(api?.points).toBe(top.series.t.length);
+    expect(api?.t).toEqual(top.series.t.map((t) => Math.round(t)));
+    const loaded = await loadAnalysis(sessionId);
+    expect(loaded?.tracks.map((t) => [t.trackId, t.series])).toEqual(
+      expect.arrayContaining(whole.tracks.map((t) => [t.trackId, t.series])),
+    );
+
+    states.finish('d');
+    const final = states.takeFinal('d');
+    if (!final) throw new Error('no final');
+    expect((await storeLive(sessionId, final, true)).outcome.stored).toBe(true);
+    const left = await sql.query('SELECT count(*)::int AS n FROM track_series_chunk WHERE session_id = $1', [String(sessionId)]);
+    expect(left.rows[0].n).toBe(0);
+    expect((await stored(sessionId)).tracks.find((t) => t.track_key === top.trackId)?.series).toEqual(top.series);
+    expect((await readTrackSeries(String(sessionId), top.trackId, { maxPoints: 100_000 }))?.points).toBe(top.series.t.length);
+  });
+
+  test("retention drops a lost node's chunked series with the rest", async () => {
+    const bytes = readFixture('rtcstats-js', 'standup-bob.rtcstats');
+    const [id] = await insertSessions([newRow(`lsr_${STAMP}`, 'retention')]);
+    const states = new LiveStates();
+    states.feed([{ dumpId: 'r', offset: 0, length: bytes.length }], bytes);
+    const packed = states.take('r', false);
+    if (!packed) throw new Error('no snapshot');
+    expect((await storeLive(id as bigint, packed, false)).outcome.stored).toBe(true);
+    // Ended by another node at its last stored frame: no final analysis, the chunks are its series.
+    await sql.query(`UPDATE "rtcstats-server" SET session_end = now() - interval '40 days', node_lost = true WHERE id = $1`, [
+      String(id),
+    ]);
+    expect(await dropSeriesBefore(new Date(Date.now() - 30 * 86_400_000))).toBeGreaterThanOrEqual(packed.analysis.tracks.length);
+    const left = await sql.query('SELECT count(*)::int AS n FROM track_series_chunk WHERE session_id = $1', [String(id)]);
+    expect(left.rows[0].n).toBe(0);
   });
 
   test.skipIf(HAVE_FIXTURES)(SKIP_FIXTURES_MESSAGE, () => {});

@@ -6,8 +6,9 @@
  * (each ends with a getStats frame; the first also holds the header and set-up frames, the last the teardown).
  *  - live: the chunks pushed one by one into an `IncrementalAnalysis`, as the live worker thread gets them; every
  *    5 s of call time (the server checks at its 5 s progress report) a snapshot is taken when
- *    `snapshotIntervalMs(age)` has passed since the last one, and packed (`packAnalysis`: what the worker does before
- *    handing it to the main thread to store); at the end `finish()` and pack;
+ *    `snapshotIntervalMs(age)` has passed since the last one, and packed as the live thread packs it before storing it
+ *    (`packSnapshot`: each track's rows since the previous snapshot as a chunk); at the end `finish()` and pack
+ *    whole (`packAnalysis`);
  *  - live, fixed 5 s: the same with a snapshot at every progress report (the old schedule's cost, for contrast);
  *  - once: `analyzeBuffer` of the whole dump, packed.
  * CPU is `process.cpuUsage()` (user + system, all threads: GC included) per run, after a full GC outside the
@@ -22,7 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { snapshotIntervalMs } from '../../lib/server/processing/live-analysis';
-import { packAnalysis } from '../../lib/server/processing/live-states';
+import { packAnalysis, packSnapshot, rowsAfter } from '../../lib/server/processing/live-states';
 import { analyzeBuffer } from '../../lib/stats/analyze/analyze';
 import { IncrementalAnalysis } from '../../lib/stats/analyze/incremental-analysis';
 import { fixturePath } from '../../test/helpers/fixtures';
@@ -80,10 +81,11 @@ function feedLive(
   const state = new IncrementalAnalysis();
   let lastSnapshotS = 0;
   let snapshots = 0;
+  let storedRows: number[] | null = null;
   for (let k = 0; k < chunks.length; k++) {
     state.push(chunks[k]);
     if (k > 0 && k % PROGRESS_S === 0 && (k - lastSnapshotS) * 1000 >= interval(k * 1000)) {
-      packAnalysis(state.snapshot(), state.bytes);
+      storedRows = rowsAfter(packSnapshot(state.snapshot(), state.bytes, storedRows));
       lastSnapshotS = k;
       snapshots++;
     }

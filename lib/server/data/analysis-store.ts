@@ -1,7 +1,7 @@
 import type { RtcstatsIdentity } from '@/lib/shared/auth-token';
 import { metadataTerms } from '@/lib/shared/search-terms';
 import { overviewFacts } from '@/lib/stats/analyze/overview-facts';
-import { encodeSeriesBlob } from '@/lib/stats/analyze/series-blob';
+import { encodeSeriesBlob, type SeriesChunks } from '@/lib/stats/analyze/series-blob';
 import type { SessionAnalysis, TrackAnalysis } from '@/lib/stats/analyze/types';
 import { retryOnDeadlock, type Transaction } from '../db/transaction';
 
@@ -33,6 +33,11 @@ export interface AnalysisToStore {
   processedBytes: number;
   /** Each track's series already gzip'd (live analyses arrive packed from their thread). */
   seriesGz?: readonly Uint8Array<ArrayBuffer>[];
+  /**
+   * A live snapshot: each track's rows since the last stored snapshot, appended to track_series_chunk (the track
+   * row's series stays NULL). Without them the whole series goes on the track row and the chunks are dropped.
+   */
+  seriesChunks?: SeriesChunks;
   /** Counts the session in the overview (false for a live snapshot: only its final analysis counts). */
   countInOverview?: boolean;
   /**
@@ -62,12 +67,13 @@ function withIdentity(fromDump: SessionAnalysis['identity'], row: RtcstatsIdenti
 }
 
 /**
- * Several sessions' runs stored in one transaction of seven statements, whatever the number of sessions, tracks and
+ * Several sessions' runs stored in one transaction of at most nine statements, whatever the number of sessions, tracks and
  * issues (live snapshots of thousands of sessions: one store a session cost more round trips than PostgreSQL and
  * the ingest thread could give). Each session's results replace its last run's. Plain SQL on the process's pool: a
  * run's results are large nested JSON, and handing them to the Prisma client cost the main thread more than
  * anything else at scale. Rows go in as one JSON document each for tracks, issues, analyses and row updates
- * (`json_to_recordset`), every series in one binary bytea parameter (each track says where its own is). The rows
+ * (`json_to_recordset`), every series in one binary bytea parameter (each track says where its own is; a
+ * snapshot's chunks likewise). The rows
  * are locked first, in id order (as every batched write of them is, so batches never deadlock); a row that is gone
  * stores nothing and answers `stored: false`. A session given twice keeps its last item.
  */
@@ -91,6 +97,11 @@ export async function storeAnalysesIn(
       const tracks: object[] = [];
       const series: Uint8Array[] = [];
       let seriesBytes = 0;
+      const chunks: object[] = [];
+      const chunkBytes: Uint8Array[] = [];
+      let chunkBytesLength = 0;
+      /** Sessions whose stored chunks go: every one stored whole, and snapshots that start again from row 0. */
+      const dropChunks: string[] = [];
       const issues: object[] = [];
       const analyses: object[] = [];
       const updates: object[] = [];
@@ -113,13 +124,28 @@ export async function storeAnalysesIn(
             }
           : item.analysis;
         present.set(row.id, analysis.identity.conference ?? undefined);
+        const chunked = item.seriesChunks;
+        if (!chunked || chunked.reset) dropChunks.push(row.id);
         analysis.tracks.forEach((t, i) => {
-          const blob = item.seriesGz?.[i] ?? encodeSeriesBlob(t.series);
-          series.push(blob);
+          const chunk = chunked?.tracks[i];
+          if (chunk && chunk.rows > 0) {
+            chunkBytes.push(chunk.blob);
+            chunks.push({
+              session_id: row.id,
+              track_key: t.trackId,
+              first_row: chunk.firstRow,
+              row_count: chunk.rows,
+              from: chunkBytesLength + 1,
+              length: chunk.blob.byteLength,
+            });
+            chunkBytesLength += chunk.blob.byteLength;
+          }
+          const blob = chunked ? null : (item.seriesGz?.[i] ?? encodeSeriesBlob(t.series));
+          if (blob) series.push(blob);
           tracks.push({
-            /** Its series' place in the one bytea of all series (1-based, as substring counts). */
-            from: seriesBytes + 1,
-            length: blob.byteLength,
+            /** Its series' place in the one bytea of all series (1-based, as substring counts); none when chunked. */
+            from: blob ? seriesBytes + 1 : null,
+            length: blob ? blob.byteLength : null,
             session_id: row.id,
             track_key: t.trackId,
             pc_id: t.pc,
@@ -136,7 +162,7 @@ export async function storeAnalysesIn(
             facts: trackFacts(t),
             summary: t.summary,
           });
-          seriesBytes += blob.byteLength;
+          if (blob) seriesBytes += blob.byteLength;
         });
         for (const i of analysis.issues)
           issues.push({
@@ -187,13 +213,28 @@ export async function storeAnalysesIn(
                             is_screen, start_time, end_time, facts, summary, series)
          SELECT gen_random_uuid(), t.session_id, t.track_key, t.pc_id, t.direction, t.kind, t.ssrc, t.mid,
                 t.track_identifier, t.label, t.codec, t.is_screen, t.start_time, t.end_time, t.facts, t.summary,
-                substring($2::bytea FROM t."from" FOR t.length)
+                CASE WHEN t."from" IS NULL THEN NULL ELSE substring($2::bytea FROM t."from" FOR t.length) END
            FROM json_to_recordset($1::json)
                 AS t(session_id bigint, track_key text, pc_id text, direction text, kind text, ssrc bigint, mid text,
                      track_identifier text, label text, codec text, is_screen boolean, start_time timestamptz,
                      end_time timestamptz, facts jsonb, summary jsonb, "from" int, length int)`,
           // One Buffer goes as a binary parameter; an array of them would go as hex text (twice the bytes).
           [JSON.stringify(tracks), Buffer.concat(series, seriesBytes)],
+        );
+      }
+      if (dropChunks.length > 0) {
+        await q('DELETE FROM track_series_chunk WHERE session_id = ANY($1::bigint[])', [dropChunks]);
+      }
+      if (chunks.length > 0) {
+        // A chunk stored again (its store's answer was lost, then the next snapshot's rows start at it) is replaced.
+        await q(
+          `INSERT INTO track_series_chunk (session_id, track_key, first_row, row_count, series)
+         SELECT c.session_id, c.track_key, c.first_row, c.row_count, substring($2::bytea FROM c."from" FOR c.length)
+           FROM json_to_recordset($1::json)
+                AS c(session_id bigint, track_key text, first_row int, row_count int, "from" int, length int)
+         ON CONFLICT (session_id, track_key, first_row)
+         DO UPDATE SET row_count = EXCLUDED.row_count, series = EXCLUDED.series`,
+          [JSON.stringify(chunks), Buffer.concat(chunkBytes, chunkBytesLength)],
         );
       }
       if (issues.length > 0) {

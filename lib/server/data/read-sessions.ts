@@ -16,7 +16,7 @@ import { db } from '@/lib/server/db/client';
 import { parseSearchTerms } from '@/lib/shared/search-terms';
 import { NO_APP_DATA } from '@/lib/stats/analyze/app-events';
 import { downsample, sliceSeries } from '@/lib/stats/analyze/downsample';
-import { decodeSeriesBlob } from '@/lib/stats/analyze/series-blob';
+import { decodeSeriesBlob, decodeSeriesChunk, joinSeries } from '@/lib/stats/analyze/series-blob';
 import type {
   ClientInfo,
   PeerConnectionAnalysis,
@@ -280,13 +280,39 @@ export async function getSessionDetail(id: string): Promise<SessionDetail | null
   };
 }
 
+/** A track's series: on its row once the session is analysed whole, else joined from a live session's chunks. */
 async function getTrackSeries(sessionId: bigint, trackKey: string): Promise<TrackAnalysis['series'] | null> {
   const row = await db().track.findUnique({
     where: { sessionId_trackKey: { sessionId, trackKey } },
     select: { series: true },
   });
-  if (!row?.series) return null;
-  return decodeSeriesBlob(row.series);
+  if (!row) return null;
+  if (row.series) return decodeSeriesBlob(row.series);
+  const chunks = await db().trackSeriesChunk.findMany({
+    where: { sessionId, trackKey },
+    orderBy: { firstRow: 'asc' },
+    select: { series: true },
+  });
+  return chunks.length === 0 ? null : joinSeries(chunks.map((c) => decodeSeriesChunk<TrackMetric>(c.series)));
+}
+
+/** Each chunked track's series of a session (live: the track rows' own are NULL), by track key. */
+async function chunkedSeries(
+  sessionId: bigint,
+  client: Prisma.TransactionClient,
+): Promise<Map<string, TrackAnalysis['series']>> {
+  const chunks = await client.trackSeriesChunk.findMany({
+    where: { sessionId },
+    orderBy: [{ trackKey: 'asc' }, { firstRow: 'asc' }],
+    select: { trackKey: true, series: true },
+  });
+  const parts = new Map<string, TrackAnalysis['series'][]>();
+  for (const c of chunks) {
+    const list = parts.get(c.trackKey) ?? [];
+    list.push(decodeSeriesChunk<TrackMetric>(c.series));
+    parts.set(c.trackKey, list);
+  }
+  return new Map([...parts].map(([key, list]) => [key, joinSeries(list)]));
 }
 
 /** Which part of a track's series to read: metric names (all when absent), a time window, a point budget. */
@@ -342,9 +368,10 @@ export async function loadAnalysis(
 ): Promise<SessionAnalysis | null> {
   const [analysis, tracks] = await Promise.all([
     client.sessionAnalysis.findUnique({ where: { sessionId } }),
-    client.track.findMany({ where: { sessionId }, select: { facts: true, series: true } }),
+    client.track.findMany({ where: { sessionId }, select: { trackKey: true, facts: true, series: true } }),
   ]);
   if (!analysis) return null;
+  const chunked = tracks.some((t) => t.series === null) ? await chunkedSeries(sessionId, client) : null;
   const issues = await client.detectedIssue.findMany({ where: { sessionId } });
   const s = stored<StoredSessionSummary>(analysis.summary);
   return {
@@ -357,7 +384,9 @@ export async function loadAnalysis(
     peerConnections: stored<PeerConnectionAnalysis[]>(analysis.connections),
     tracks: tracks.map((t) => ({
       ...stored<Omit<TrackAnalysis, 'series'>>(t.facts),
-      series: t.series ? decodeSeriesBlob<TrackMetric>(t.series) : { t: [], values: {} },
+      series: t.series
+        ? decodeSeriesBlob<TrackMetric>(t.series)
+        : (chunked?.get(t.trackKey) ?? { t: [], values: {} }),
     })),
     issues: issues.map((i) => ({
       type: i.type as SessionAnalysis['issues'][number]['type'],

@@ -87,13 +87,22 @@ export async function forgetDumps(ids: bigint[]): Promise<void> {
   await db().rtcstatsSession.updateMany({ where: { id: { in: ids } }, data: { blobUrl: null } });
 }
 
-/** Drops the full-resolution series of tracks whose session ended before `cutoff`; returns how many. */
+/**
+ * Drops the full-resolution series of tracks whose session ended before `cutoff`, on the track rows and in chunks
+ * (a session ended without a final analysis: its node was lost); returns how many tracks' series went.
+ */
 export async function dropSeriesBefore(cutoff: Date): Promise<number> {
   const { count } = await db().track.updateMany({
     where: { series: { not: null }, session: { sessionEnd: { lt: cutoff } } },
     data: { series: null },
   });
-  return count;
+  const [chunked] = await db().$queryRaw<{ tracks: number }[]>`
+    WITH gone AS (
+      DELETE FROM track_series_chunk c USING "rtcstats-server" r
+       WHERE c.session_id = r.id AND r.session_end < ${cutoff}
+      RETURNING c.session_id, c.track_key)
+    SELECT count(DISTINCT (session_id, track_key))::int AS tracks FROM gone`;
+  return count + (chunked?.tracks ?? 0);
 }
 
 export function retentionDto(r: Retention & { updatedAt: Date | null }): RetentionDto {

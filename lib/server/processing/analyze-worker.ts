@@ -127,8 +127,18 @@ function runLive(msg: Extract<WorkerRequest, { mode: `live-${string}` }>): unkno
   if (msg.mode === 'live-drop') return live.drop(msg.dumpId);
   if (msg.mode === 'live-finish') return live.finish(msg.dumpId);
   // The analysis is taken now, in request order (after the feeds before it); storing it answers later.
-  const packed = msg.mode === 'live-snapshot' ? live.take(msg.dumpId, false) : live.takeFinal(msg.dumpId);
-  return packed ? storeLive(msg.sessionId, packed, msg.mode === 'live-store-final') : null;
+  if (msg.mode === 'live-store-final') {
+    const packed = live.takeFinal(msg.dumpId);
+    return packed ? storeLive(msg.sessionId, packed, true) : null;
+  }
+  const packed = live.take(msg.dumpId, false);
+  if (!packed) return null;
+  // A session's snapshots are stored one after another (the queue runs one run of a session at a time): the next
+  // one's chunks start where this one's end once it is in; a failed store is covered by the next one's rows.
+  return storeLive(msg.sessionId, packed, false).then((reply) => {
+    if (reply.outcome.stored) live.snapshotStored(msg.dumpId, packed);
+    return reply;
+  });
 }
 
 function run(msg: WorkerRequest): unknown {

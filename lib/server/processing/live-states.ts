@@ -1,8 +1,11 @@
 /**
  * The analysis worker's live sessions: one `IncrementalAnalysis` per live dump, fed the bytes the node writes to
  * that dump and asked for snapshots and the final analysis. Runs in a live worker thread (analyze-worker.ts), which
- * stores them itself (live-store.ts). A snapshot or final analysis is packed: each track's series as gzip'd JSON
- * (what the track row stores) instead of arrays.
+ * stores them itself (live-store.ts). A final analysis is packed with each track's series as gzip'd JSON (what the
+ * track row stores) instead of arrays; a snapshot with only the rows each track gained since the last stored
+ * snapshot (`seriesChunks`, appended to track_series_chunk), so a snapshot's bytes and encoding cost what changed,
+ * not the whole call so far. After a thread restart the first snapshot starts again from row 0 and replaces the
+ * chunks stored before (`reset`).
  * Session monitoring rides along: each feed reports the streams that started or stopped being sent in it
  * (stream-presence.ts, fed the same decoded frames), and each snapshot and the final analysis the issues that
  * opened or closed since the previous one (issue-transitions.ts).
@@ -10,7 +13,7 @@
 
 import { IncrementalAnalysis } from '@/lib/stats/analyze/incremental-analysis';
 import { type IssueTransition, IssueTransitions } from '@/lib/stats/analyze/issue-transitions';
-import { encodeSeriesBlob } from '@/lib/stats/analyze/series-blob';
+import { encodeSeriesBlob, encodeSeriesChunk, type SeriesChunks } from '@/lib/stats/analyze/series-blob';
 import { type StreamChange, StreamPresence } from '@/lib/stats/analyze/stream-presence';
 import type { SessionAnalysis } from '@/lib/stats/analyze/types';
 
@@ -18,6 +21,8 @@ import type { SessionAnalysis } from '@/lib/stats/analyze/types';
 export interface PackedAnalysis {
   analysis: SessionAnalysis;
   seriesGz: Uint8Array<ArrayBuffer>[];
+  /** A snapshot's series as chunks instead (`seriesGz` then empty). */
+  seriesChunks?: SeriesChunks;
   /** Dump bytes the analysis covers. */
   bytes: number;
   /** Session monitoring: what changed since the previous feed or take (live analyses only). */
@@ -35,6 +40,8 @@ interface LiveState {
   analysis: IncrementalAnalysis;
   streams: StreamPresence;
   issues: IssueTransitions;
+  /** Rows of each track's series stored as chunks so far (by track index); null before the first stored one. */
+  storedRows: number[] | null;
 }
 
 export interface LiveFeedEntry {
@@ -52,6 +59,25 @@ export function packAnalysis(analysis: SessionAnalysis, bytes: number): PackedAn
     seriesGz,
     bytes,
   };
+}
+
+/** A snapshot packed as chunks: each track's rows from `storedRows[i]` (all of them when `storedRows` is null). */
+export function packSnapshot(analysis: SessionAnalysis, bytes: number, storedRows: readonly number[] | null): PackedAnalysis {
+  const tracks = analysis.tracks.map((t, i) => {
+    const firstRow = storedRows?.[i] ?? 0;
+    return { firstRow, rows: t.series.t.length - firstRow, blob: encodeSeriesChunk(t.series, firstRow) };
+  });
+  return {
+    analysis: { ...analysis, tracks: analysis.tracks.map((t) => ({ ...t, series: EMPTY_SERIES })) },
+    seriesGz: [],
+    seriesChunks: { reset: storedRows === null, tracks },
+    bytes,
+  };
+}
+
+/** The rows of each track stored once `packed`'s chunks are (what the next snapshot's chunks start from). */
+export function rowsAfter(packed: PackedAnalysis): number[] {
+  return (packed.seriesChunks?.tracks ?? []).map((c) => c.firstRow + c.rows);
 }
 
 export class LiveStates {
@@ -73,7 +99,12 @@ export class LiveStates {
       let state = this.states.get(e.dumpId);
       if (!state) {
         const streams = new StreamPresence();
-        state = { analysis: new IncrementalAnalysis(streams), streams, issues: new IssueTransitions() };
+        state = {
+          analysis: new IncrementalAnalysis(streams),
+          streams,
+          issues: new IssueTransitions(),
+          storedRows: null,
+        };
         this.states.set(e.dumpId, state);
       }
       try {
@@ -97,7 +128,15 @@ export class LiveStates {
     if (!state) return null;
     const analysis = final ? state.analysis.finish() : state.analysis.snapshot();
     const monitoring = { dumpId, streams: state.streams.take(), issues: state.issues.update(analysis, final) };
-    return { ...packAnalysis(analysis, state.analysis.bytes), monitoring };
+    const bytes = state.analysis.bytes;
+    const packed = final ? packAnalysis(analysis, bytes) : packSnapshot(analysis, bytes, state.storedRows);
+    return { ...packed, monitoring };
+  }
+
+  /** A snapshot `take` gave was stored: the next one's chunks start after its rows. */
+  snapshotStored(dumpId: string, packed: PackedAnalysis): void {
+    const state = this.states.get(dumpId);
+    if (state && packed.seriesChunks) state.storedRows = rowsAfter(packed);
   }
 
   /** The final analysis, kept here until `takeFinal`; its monitoring changes, or null when there is none. */

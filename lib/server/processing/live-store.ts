@@ -30,6 +30,7 @@ export async function storeLive(sessionId: bigint, packed: PackedAnalysis, final
     analysis: packed.analysis,
     processedBytes: packed.bytes,
     seriesGz: packed.seriesGz,
+    seriesChunks: packed.seriesChunks,
     countInOverview: final,
     live: true,
   });
