@@ -13,6 +13,7 @@ import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE, fixturePath, readFixture } from '
 import { analyzeBuffer } from './analyze';
 import { T0, session } from '../../../test/helpers/synthetic-dumps';
 import { IncrementalAnalysis } from './incremental-analysis';
+import { RELATIVE_ERROR } from './running-summary';
 import { SessionAnalyzer } from './session-analyzer';
 import type { SessionAnalysis } from './types';
 
@@ -116,5 +117,45 @@ describe.skipIf(skip)('incremental (live) analysis equals one-shot analysis', ()
     expect(snapshot.tracks.map((t) => t.series)).toEqual(prefix.tracks.map((t) => t.series));
     expect(snapshot.end).toBe(prefix.end);
     expect(snapshot.end).toBeLessThan(analyzeBuffer(bytes).end as number);
+  });
+
+  test("a long call's snapshot: its summaries' counts, averages and extremes exact, p50 / p95 within the relative error", () => {
+    const loss = (i: number) => (i % 7 === 0 ? 3 : i % 11 === 0 ? 1 : 0);
+    const samples = session(400, [
+      { direction: 'inbound', kind: 'audio', ssrc: 1111, second: (i) => ({ bytes: 4_000 + 37 * (i % 50), packets: 50, lost: loss(i) }) },
+      { direction: 'outbound', kind: 'video', ssrc: 2222, second: (i) => ({ bytes: 100_000 + 911 * (i % 90), packets: 90 }) },
+    ]);
+    const live = new SessionAnalyzer();
+    live.metadata({ format: 'rtcstats' });
+    for (const [i, s] of samples.entries()) {
+      live.stats(s);
+      // Snapshots as a live session takes them, the first ones of a short series, the later ones of a long one.
+      if (i % 25 === 24) {
+        const snapshot = live.result({ final: false });
+        const prefix = new SessionAnalyzer();
+        prefix.metadata({ format: 'rtcstats' });
+        for (const p of samples.slice(0, i + 1)) prefix.stats(p);
+        const exact = prefix.result();
+        expect(snapshot.tracks.length).toBe(exact.tracks.length);
+        snapshot.tracks.forEach((track, k) => {
+          const metrics = exact.tracks[k].summary.metrics;
+          expect(Object.keys(track.summary.metrics).sort()).toEqual(Object.keys(metrics).sort());
+          for (const [metric, e] of Object.entries(metrics)) {
+            const got = track.summary.metrics[metric as keyof typeof metrics];
+            expect({ metric, count: got?.count, min: got?.min, max: got?.max }).toEqual({ metric, count: e.count, min: e.min, max: e.max });
+            expect(got?.avg).toBeCloseTo(e.avg, 9);
+            for (const q of ['p50', 'p95'] as const) {
+              expect(Math.abs((got?.[q] ?? Number.NaN) - e[q])).toBeLessThanOrEqual(RELATIVE_ERROR * e.max + 1e-9);
+            }
+          }
+        });
+      }
+    }
+    expect(live.result()).toEqual((() => {
+      const once = new SessionAnalyzer();
+      once.metadata({ format: 'rtcstats' });
+      for (const s of samples) once.stats(s);
+      return once.result();
+    })());
   });
 });

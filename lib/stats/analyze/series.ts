@@ -1,4 +1,6 @@
-import type { Series } from './types';
+import { RunningSummary } from './running-summary';
+import { summarizeSeries } from './summary';
+import type { MetricSummary, Series } from './types';
 
 /**
  * Builds a columnar series row by row. Columns are growable Float64Arrays with NaN for "no value": a JS array
@@ -16,6 +18,11 @@ import type { Series } from './types';
  */
 const INITIAL_ROWS = 64;
 const GROWTH = 4;
+/**
+ * Live snapshots summarise a series this short exactly; past it, from running summaries (running-summary.ts), so
+ * a snapshot of a long call costs what arrived since the previous one. Short calls (most) never hold them.
+ */
+const EXACT_LIVE_ROWS = 128;
 
 export class SeriesBuilder<M extends string> {
   private readonly metrics: readonly M[];
@@ -23,6 +30,10 @@ export class SeriesBuilder<M extends string> {
   private t = new Float64Array(INITIAL_ROWS);
   private columns: Float64Array[];
   private rows = 0;
+  /** Each column's running summary, once a live snapshot found the series longer than EXACT_LIVE_ROWS. */
+  private running: RunningSummary[] | null = null;
+  /** Rows the running summaries hold. */
+  private summarizedRows = 0;
 
   constructor(metrics: readonly M[]) {
     this.metrics = metrics;
@@ -61,6 +72,29 @@ export class SeriesBuilder<M extends string> {
       values[m] = out;
     });
     return { t, values };
+  }
+
+  /**
+   * The summaries of a live snapshot (`series` is this builder's `toSeries()`): exact while the series is short,
+   * then avg / min / max / count exact and p50 / p95 within RELATIVE_ERROR. Rows are read when a snapshot is taken,
+   * never while a sample is being added, so each is complete.
+   */
+  liveSummaries(series: Series<M>): Partial<Record<M, MetricSummary>> {
+    if (this.rows <= EXACT_LIVE_ROWS) return summarizeSeries(series);
+    if (this.running === null) this.running = this.metrics.map(() => new RunningSummary());
+    const running = this.running;
+    for (let i = 0; i < running.length; i++) {
+      const col = this.columns[i];
+      const summary = running[i];
+      for (let r = this.summarizedRows; r < this.rows; r++) if (!Number.isNaN(col[r])) summary.add(col[r]);
+    }
+    this.summarizedRows = this.rows;
+    const out: Partial<Record<M, MetricSummary>> = {};
+    this.metrics.forEach((m, i) => {
+      const s = running[i].summary();
+      if (s !== null) out[m] = s;
+    });
+    return out;
   }
 
   private grow(): void {

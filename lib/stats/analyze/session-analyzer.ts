@@ -180,7 +180,7 @@ export class SessionAnalyzer implements DumpSink {
     const tracks = this.tracks.map((t) => this.trackAnalysis(t, final));
     const peerConnections: PeerConnectionAnalysis[] = [];
     for (const [pc, entry] of this.connections) {
-      peerConnections.push(this.connectionAnalysis(pc, entry, tracks));
+      peerConnections.push(this.connectionAnalysis(pc, entry, tracks, final));
     }
     const client = this.client.info();
     const issues = detectIssues({ client, peerConnections, tracks });
@@ -305,11 +305,16 @@ export class SessionAnalyzer implements DumpSink {
       lastTime: t.lastTime,
       series,
       qualityLimitation: t.qualityLimitation,
-      summary: summarizeTrack(t, series),
+      summary: summarizeTrack(t, series, final),
     };
   }
 
-  private connectionAnalysis(pc: string, entry: ConnectionEntry, tracks: TrackAnalysis[]): PeerConnectionAnalysis {
+  private connectionAnalysis(
+    pc: string,
+    entry: ConnectionEntry,
+    tracks: TrackAnalysis[],
+    final: boolean,
+  ): PeerConnectionAnalysis {
     const c = entry.state;
     const series = c.series.toSeries();
     const pairs = c.selectedPairChanges;
@@ -334,7 +339,7 @@ export class SessionAnalyzer implements DumpSink {
       disconnections: c.disconnections,
       remoteClosedAt: c.remoteClose?.time ?? null,
       series,
-      summary: summarizeConnection(c, start, end, series),
+      summary: summarizeConnection(c, start, end, series, final),
       trackIds: tracks.filter((t) => t.pc === pc).map((t) => t.trackId),
       statsSamples: c.statsSamples,
       eventCounts: c.eventCounts,

@@ -1,4 +1,7 @@
-/** Track, connection and session summaries (built once, at the end). */
+/**
+ * Track, connection and session summaries: of the final analysis exactly; of a live snapshot (`final` false) each
+ * series' from its builder's running summaries (`SeriesBuilder.liveSummaries`).
+ */
 
 import type { ConnectionState } from './connection-state';
 import { summarize, summarizeSeries } from './summary';
@@ -15,7 +18,7 @@ import type {
   TrackSummary,
 } from './types';
 
-export function summarizeTrack(t: TrackState, series: Series<TrackMetric>): TrackSummary {
+export function summarizeTrack(t: TrackState, series: Series<TrackMetric>, final: boolean): TrackSummary {
   return {
     durationMs: Number.isFinite(t.lastTime - t.firstTime) ? t.lastTime - t.firstTime : 0,
     totalBytes: t.totalBytes,
@@ -26,7 +29,7 @@ export function summarizeTrack(t: TrackState, series: Series<TrackMetric>): Trac
     freezeCount: t.freezeCount,
     freezeDurationMs: t.freezeDurationMs,
     qualityLimitationShare: shares(t.qualityLimitationDurations),
-    metrics: summarizeSeries(series),
+    metrics: final ? summarizeSeries(series) : t.series.liveSummaries(series),
     carriedMedia: t.totalBytes > 0 || t.sawPayload ? true : t.sawByteCounter ? false : null,
   };
 }
@@ -36,12 +39,13 @@ export function summarizeConnection(
   start: number,
   end: number,
   series: Series<ConnectionMetric>,
+  final: boolean,
 ): ConnectionSummary {
   return {
     durationMs: Math.max(0, end - start),
     bytesSent: c.bytesSent,
     bytesReceived: c.bytesReceived,
-    metrics: summarizeSeries(series),
+    metrics: final ? summarizeSeries(series) : c.series.liveSummaries(series),
   };
 }
 
