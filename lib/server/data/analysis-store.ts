@@ -73,9 +73,10 @@ function withIdentity(fromDump: SessionAnalysis['identity'], row: RtcstatsIdenti
  * run's results are large nested JSON, and handing them to the Prisma client cost the main thread more than
  * anything else at scale. Rows go in as one JSON document each for tracks, issues, analyses and row updates
  * (`json_to_recordset`), every series in one binary bytea parameter (each track says where its own is; a
- * snapshot's chunks likewise). The rows
- * are locked first, in id order (as every batched write of them is, so batches never deadlock); a row that is gone
- * stores nothing and answers `stored: false`. A session given twice keeps its last item.
+ * snapshot's chunks likewise). The session rows are locked only by the last statement, in id order (as every
+ * batched write of them is, so batches never deadlock) and FOR NO KEY UPDATE (the tracks' foreign keys take KEY
+ * SHARE locks, which it does not wait for): a batch held them from its first statement on, and the sessions' ends
+ * and progress waited behind its every statement. A row that is gone stores nothing and answers `stored: false`. A session given twice keeps its last item.
  */
 export async function storeAnalysesIn(
   transaction: Transaction,
@@ -90,7 +91,7 @@ export async function storeAnalysesIn(
     transaction(async (q) => {
       const { rows } = await q(
         `SELECT id::text AS id, rtcstats_user, rtcstats_session, rtcstats_conference
-         FROM "rtcstats-server" WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+         FROM "rtcstats-server" WHERE id = ANY($1::bigint[])`,
         [ids],
       );
       const present = new Map<string, string | undefined>();
@@ -261,7 +262,8 @@ export async function storeAnalysesIn(
       );
       // A live run starts and stops in this transaction (processing_start = stop: unfinishedSessions sees it done).
       await q(
-        `UPDATE "rtcstats-server" r SET
+        `WITH locked AS (SELECT id FROM "rtcstats-server" WHERE id = ANY($2::bigint[]) ORDER BY id FOR NO KEY UPDATE)
+         UPDATE "rtcstats-server" r SET
               features_processing_start = CASE WHEN u.start THEN now() ELSE r.features_processing_start END,
               features_processing_stop = now(), processed_bytes = u.processed_bytes, quality = u.quality,
               issue_types = u.issue_types, issue_count = u.issue_count, processing_error = NULL,
@@ -276,8 +278,8 @@ export async function storeAnalysesIn(
                                                metadata_terms text[], feedback_rating int, feedback_comment text,
                                                mos double precision, rtt_ms double precision,
                                                connect_ms int, counted boolean)
-        WHERE r.id = u.id`,
-        [JSON.stringify(updates)],
+        WHERE r.id = u.id AND r.id IN (SELECT id FROM locked)`,
+        [JSON.stringify(updates), storedIds],
       );
       return present;
     }),

@@ -201,7 +201,8 @@ export async function endSessions(batch: { id: bigint; end: SessionEnd }[]): Pro
   if (batch.length === 0) return new Set();
   const at = (d: Date | undefined) => (d ? d.toISOString() : null);
   // Rows locked in id order first (a join's plan may visit them in any order), as every batched write of them is:
-  // two at once then lock in the same order and cannot deadlock.
+  // two at once then lock in the same order and cannot deadlock. FOR NO KEY UPDATE, what the UPDATE itself takes:
+  // the KEY SHARE locks of a store inserting the session's tracks do not hold it up.
   const sorted = [...batch].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const records = sorted.map(({ id, end }) => ({
     id: String(id),
@@ -218,7 +219,7 @@ export async function endSessions(batch: { id: bigint; end: SessionEnd }[]): Pro
   }));
   const { rows } = await retryOnDeadlock(() =>
     pool().query(
-      `WITH locked AS (SELECT id FROM "rtcstats-server" WHERE id = ANY($2::bigint[]) ORDER BY id FOR UPDATE)
+      `WITH locked AS (SELECT id FROM "rtcstats-server" WHERE id = ANY($2::bigint[]) ORDER BY id FOR NO KEY UPDATE)
       UPDATE "rtcstats-server" s
         SET session_end = v.session_end, blob_url = v.blob_url, close_code = v.close_code, close_reason = v.close_reason,
             message_count = v.message_count, byte_count = v.byte_count,
@@ -249,7 +250,9 @@ export interface LiveProgress {
 
 /**
  * The live counters of many sessions in one statement (thousands of live sessions write every few seconds; one
- * UPDATE each would hold the pool). Only rows still live: an end written meanwhile has the final counters.
+ * UPDATE each would hold the pool). Only rows still live: an end written meanwhile has the final counters. A row
+ * another write holds (a store of its analysis) is skipped: its counters come again with its next report, and the
+ * batch does not wait behind that write with every other session's.
  */
 export async function updateLiveProgressBatch(batch: LiveProgress[]): Promise<void> {
   const CHUNK = 500;
@@ -261,7 +264,7 @@ export async function updateLiveProgressBatch(batch: LiveProgress[]): Promise<vo
     await retryOnDeadlock(
       () => db().$executeRaw`
       WITH locked AS (SELECT id FROM "rtcstats-server" WHERE id = ANY(${rows.map((r) => String(r.id))}::bigint[])
-                       ORDER BY id FOR UPDATE)
+                       ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)
       UPDATE "rtcstats-server" s
          SET message_count = v.message_count,
              byte_count = v.byte_count,
