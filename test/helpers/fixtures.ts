@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 /** The shared real dumps (../shared/fixtures beside the repo); absent outside this team's machines. */
 export const FIXTURES_DIR = path.resolve(import.meta.dirname, '../../../shared/fixtures');
@@ -26,6 +27,22 @@ export function fixturePath(...parts: string[]): string {
 
 export function readFixture(...parts: string[]): Buffer {
   return readFileSync(fixturePath(...parts));
+}
+
+/** Every dump of these fixture folders as `[folder, file]` (none without the fixtures). */
+export function fixtureDumps(dirs: readonly string[]): (readonly [string, string])[] {
+  if (!HAVE_FIXTURES) return [];
+  return dirs.flatMap((dir) =>
+    readdirSync(fixturePath(dir))
+      .filter((f) => f !== 'LICENSE')
+      .map((f) => [dir, f] as const),
+  );
+}
+
+/** A fixture dump's bytes, gunzipped when the file is. */
+export function fixtureDumpBytes(dir: string, file: string): Buffer {
+  const raw = readFixture(dir, file);
+  return file.endsWith('.gz') ? gunzipSync(raw) : raw;
 }
 
 export function readRtcstatsFixture(file: string): RtcstatsFixture {

@@ -5,29 +5,21 @@
  * that starts again (its thread restarted) starts from row 0 and says so.
  */
 
-import { readdirSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { decodeSeriesBlob, decodeSeriesChunk, joinSeries } from '@/lib/stats/analyze/series-blob';
 import type { Series } from '@/lib/stats/analyze/types';
-import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE, fixturePath, readFixture } from '../../../test/helpers/fixtures';
+import {
+  HAVE_FIXTURES,
+  SKIP_FIXTURES_MESSAGE,
+  fixtureDumpBytes,
+  fixtureDumps,
+} from '../../../test/helpers/fixtures';
 import { LiveStates, type PackedAnalysis } from './live-states';
 
 const skip = !HAVE_FIXTURES;
 if (skip) console.warn(`live-states: ${SKIP_FIXTURES_MESSAGE}`);
 
-const FIXTURES = skip
-  ? []
-  : ['rtcstats-js', 'jitsi'].flatMap((dir) =>
-      readdirSync(fixturePath(dir))
-        .filter((f) => f !== 'LICENSE')
-        .map((f) => [dir, f] as const),
-    );
-
-function bytesOf(dir: string, file: string): Buffer {
-  const raw = readFixture(dir, file);
-  return file.endsWith('.gz') ? gunzipSync(raw) : raw;
-}
+const FIXTURES = fixtureDumps(['rtcstats-js', 'jitsi']);
 
 /** What track_series_chunk would hold: by track key, first row → rows (a chunk stored again replaces). */
 type ChunkTable = Map<string, Map<number, Series>>;
@@ -84,7 +76,7 @@ function live(bytes: Buffer, linesPerFeed: number, lost: (k: number) => boolean)
 
 describe.skipIf(skip)('live snapshots store their series as chunks', () => {
   test.each(FIXTURES)('%s/%s: the chunks joined are the final series', (dir, file) => {
-    const bytes = bytesOf(dir, file);
+    const bytes = fixtureDumpBytes(dir, file);
     for (const [linesPerFeed, lost] of [
       [1, () => false],
       [7, (k: number) => k % 3 === 2],
@@ -101,7 +93,7 @@ describe.skipIf(skip)('live snapshots store their series as chunks', () => {
   });
 
   test('the first snapshot of a state starts from row 0 and resets; later ones do not', () => {
-    const bytes = bytesOf('rtcstats-js', 'standup-alice.rtcstats');
+    const bytes = fixtureDumpBytes('rtcstats-js', 'standup-alice.rtcstats');
     const states = new LiveStates();
     const half = bytes.indexOf(10, bytes.length >> 1) + 1;
     states.feed([{ dumpId: 'd', offset: 0, length: half }], bytes);

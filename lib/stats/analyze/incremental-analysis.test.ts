@@ -6,10 +6,13 @@
  */
 
 import fc from 'fast-check';
-import { readdirSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { HAVE_FIXTURES, SKIP_FIXTURES_MESSAGE, fixturePath, readFixture } from '../../../test/helpers/fixtures';
+import {
+  HAVE_FIXTURES,
+  SKIP_FIXTURES_MESSAGE,
+  fixtureDumpBytes,
+  fixtureDumps,
+} from '../../../test/helpers/fixtures';
 import { analyzeBuffer } from './analyze';
 import { T0, session } from '../../../test/helpers/synthetic-dumps';
 import { IncrementalAnalysis } from './incremental-analysis';
@@ -20,18 +23,7 @@ import type { SessionAnalysis } from './types';
 const skip = !HAVE_FIXTURES;
 if (skip) console.warn(`incremental-analysis: ${SKIP_FIXTURES_MESSAGE}`);
 
-const FIXTURES = skip
-  ? []
-  : ['rtcstats-js', 'jitsi', 'webrtc-internals'].flatMap((dir) =>
-      readdirSync(fixturePath(dir))
-        .filter((f) => f !== 'LICENSE')
-        .map((f) => [dir, f] as const),
-    );
-
-function bytesOf(dir: string, file: string): Buffer {
-  const raw = readFixture(dir, file);
-  return file.endsWith('.gz') ? gunzipSync(raw) : raw;
-}
+const FIXTURES = fixtureDumps(['rtcstats-js', 'jitsi', 'webrtc-internals']);
 
 /** Pushes `bytes` cut at `cuts` (sorted offsets), taking a snapshot after every `snapshotEvery`-th chunk. */
 function incrementally(bytes: Buffer, cuts: number[], snapshotEvery: number): SessionAnalysis {
@@ -49,7 +41,7 @@ function incrementally(bytes: Buffer, cuts: number[], snapshotEvery: number): Se
 
 describe.skipIf(skip)('incremental (live) analysis equals one-shot analysis', () => {
   test.each(FIXTURES)('%s/%s, cut into ~100 pieces at random, snapshots in between', (dir, file) => {
-    const bytes = bytesOf(dir, file);
+    const bytes = fixtureDumpBytes(dir, file);
     const oneShot = analyzeBuffer(bytes);
     expect(oneShot.tracks.length + oneShot.peerConnections.length).toBeGreaterThan(0);
     fc.assert(
@@ -74,7 +66,7 @@ describe.skipIf(skip)('incremental (live) analysis equals one-shot analysis', ()
     ['rtcstats-js', 'standup-alice.rtcstats'],
     ['jitsi', 'chrome-relay.txt'],
   ])('%s/%s line by line, a snapshot after every line (the way a live session arrives)', (dir, file) => {
-    const bytes = bytesOf(dir, file);
+    const bytes = fixtureDumpBytes(dir, file);
     const cuts: number[] = [];
     for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) cuts.push(i + 1);
     expect(incrementally(bytes, cuts, 1)).toEqual(analyzeBuffer(bytes));
@@ -108,7 +100,7 @@ describe.skipIf(skip)('incremental (live) analysis equals one-shot analysis', ()
   });
 
   test('a snapshot is the analysis of what arrived so far', () => {
-    const bytes = bytesOf('rtcstats-js', 'standup-bob.rtcstats');
+    const bytes = fixtureDumpBytes('rtcstats-js', 'standup-bob.rtcstats');
     const half = bytes.indexOf(10, bytes.length >> 1) + 1;
     const live = new IncrementalAnalysis();
     live.push(bytes.subarray(0, half));
