@@ -264,8 +264,9 @@ async function stopCallscope(
       node.child.send({ type: 'stop', resultsFile });
       await node.child.next('done', 120_000);
       for (const r of JSON.parse(await readFile(resultsFile, 'utf8')) as ScaleDiskRecord[]) disk.set(r.conn, r);
-      // Nothing is measured after this: the orderly close gets a few seconds, then the process is killed.
-      await Promise.race([node.child.exited, sleep(5_000)]);
+      // Nothing is measured after this: the orderly close gets a few seconds, then the process is killed (with
+      // --cpu-prof a minute: the profiles are written at exit).
+      await Promise.race([node.child.exited, sleep(bench.opts.cpuProfDir ? 60_000 : 5_000)]);
       await undo(node.child.kill);
       if (bench.opts.logsDir) {
         await mkdir(bench.opts.logsDir, { recursive: true });

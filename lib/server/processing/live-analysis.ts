@@ -29,9 +29,10 @@ const SNAPSHOT_MS = 5_000;
 const LONG_SESSION_FRACTION = 30;
 
 /**
- * How long a live session waits between snapshots. A snapshot costs the whole session so far (its series are
- * stored whole), so a fixed 5 s would make an hour-long call cost ~60× its analysis; at 1/30 of the age past
- * 2.5 min the total stays within a few times it, and a snapshot is at most 2 min old at one hour.
+ * How long a live session waits between snapshots. A snapshot stores only its series' new rows and summarises long
+ * series from running summaries, but its issues are still found over the whole session so far, so a fixed 5 s
+ * would make an hour-long call cost ~7× one analysis of its dump (bench:scale, hour part); at 1/30 of the age past
+ * 2.5 min ~1.7×, and a snapshot is at most 2 min old at one hour.
  */
 export function snapshotIntervalMs(ageMs: number): number {
   return Math.max(SNAPSHOT_MS, Math.floor(ageMs / LONG_SESSION_FRACTION));
