@@ -288,21 +288,17 @@ async function getTrackSeries(sessionId: bigint, trackKey: string): Promise<Trac
   });
   if (!row) return null;
   if (row.series) return decodeSeriesBlob(row.series);
-  const chunks = await db().trackSeriesChunk.findMany({
-    where: { sessionId, trackKey },
-    orderBy: { firstRow: 'asc' },
-    select: { series: true },
-  });
-  return chunks.length === 0 ? null : joinSeries(chunks.map((c) => decodeSeriesChunk<TrackMetric>(c.series)));
+  return (await chunkedSeries(sessionId, db(), trackKey)).get(trackKey) ?? null;
 }
 
-/** Each chunked track's series of a session (live: the track rows' own are NULL), by track key. */
+/** The chunked tracks' series of a session (live: the track rows' own are NULL), or of one track, by track key. */
 async function chunkedSeries(
   sessionId: bigint,
   client: Prisma.TransactionClient,
+  trackKey?: string,
 ): Promise<Map<string, TrackAnalysis['series']>> {
   const chunks = await client.trackSeriesChunk.findMany({
-    where: { sessionId },
+    where: { sessionId, trackKey },
     orderBy: [{ trackKey: 'asc' }, { firstRow: 'asc' }],
     select: { trackKey: true, series: true },
   });

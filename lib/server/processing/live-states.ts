@@ -52,13 +52,14 @@ export interface LiveFeedEntry {
 
 const EMPTY_SERIES = { t: [], values: {} };
 
+/** The analysis without its tracks' series (they travel packed beside it). */
+function withoutSeries(analysis: SessionAnalysis): SessionAnalysis {
+  return { ...analysis, tracks: analysis.tracks.map((t) => ({ ...t, series: EMPTY_SERIES })) };
+}
+
 export function packAnalysis(analysis: SessionAnalysis, bytes: number): PackedAnalysis {
   const seriesGz = analysis.tracks.map((t) => encodeSeriesBlob(t.series));
-  return {
-    analysis: { ...analysis, tracks: analysis.tracks.map((t) => ({ ...t, series: EMPTY_SERIES })) },
-    seriesGz,
-    bytes,
-  };
+  return { analysis: withoutSeries(analysis), seriesGz, bytes };
 }
 
 /** A snapshot packed as chunks: each track's rows from `storedRows[i]` (all of them when `storedRows` is null). */
@@ -67,12 +68,7 @@ export function packSnapshot(analysis: SessionAnalysis, bytes: number, storedRow
     const firstRow = storedRows?.[i] ?? 0;
     return { firstRow, rows: t.series.t.length - firstRow, blob: encodeSeriesChunk(t.series, firstRow) };
   });
-  return {
-    analysis: { ...analysis, tracks: analysis.tracks.map((t) => ({ ...t, series: EMPTY_SERIES })) },
-    seriesGz: [],
-    seriesChunks: { reset: storedRows === null, tracks },
-    bytes,
-  };
+  return { analysis: withoutSeries(analysis), seriesGz: [], seriesChunks: { reset: storedRows === null, tracks }, bytes };
 }
 
 /** The rows of each track stored once `packed`'s chunks are (what the next snapshot's chunks start from). */

@@ -75,12 +75,13 @@ export class SeriesBuilder<M extends string> {
   }
 
   /**
-   * The summaries of a live snapshot (`series` is this builder's `toSeries()`): exact while the series is short,
-   * then avg / min / max / count exact and p50 / p95 within RELATIVE_ERROR. Rows are read when a snapshot is taken,
-   * never while a sample is being added, so each is complete.
+   * Every column's summary (`series` is this builder's `toSeries()`): of a final analysis, and of a live snapshot
+   * while the series is short, exact; of a longer live snapshot (`final` false) from running summaries: avg / min /
+   * max / count exact, p50 / p95 within RELATIVE_ERROR. Rows are read when a snapshot is taken, never while a sample
+   * is being added, so each is complete.
    */
-  liveSummaries(series: Series<M>): Partial<Record<M, MetricSummary>> {
-    if (this.rows <= EXACT_LIVE_ROWS) return summarizeSeries(series);
+  summaries(series: Series<M>, final: boolean): Partial<Record<M, MetricSummary>> {
+    if (final || this.rows <= EXACT_LIVE_ROWS) return summarizeSeries(series);
     if (this.running === null) this.running = this.metrics.map(() => new RunningSummary());
     const running = this.running;
     for (let i = 0; i < running.length; i++) {

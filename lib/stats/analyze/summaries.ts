@@ -1,10 +1,10 @@
 /**
  * Track, connection and session summaries: of the final analysis exactly; of a live snapshot (`final` false) each
- * series' from its builder's running summaries (`SeriesBuilder.liveSummaries`).
+ * series' as its builder gives them (`SeriesBuilder.summaries`: running summaries once it is long).
  */
 
 import type { ConnectionState } from './connection-state';
-import { summarize, summarizeSeries } from './summary';
+import { summarize } from './summary';
 import type { TrackState } from './track-state';
 import type {
   ConnectionMetric,
@@ -29,7 +29,7 @@ export function summarizeTrack(t: TrackState, series: Series<TrackMetric>, final
     freezeCount: t.freezeCount,
     freezeDurationMs: t.freezeDurationMs,
     qualityLimitationShare: shares(t.qualityLimitationDurations),
-    metrics: final ? summarizeSeries(series) : t.series.liveSummaries(series),
+    metrics: t.series.summaries(series, final),
     carriedMedia: t.totalBytes > 0 || t.sawPayload ? true : t.sawByteCounter ? false : null,
   };
 }
@@ -45,7 +45,7 @@ export function summarizeConnection(
     durationMs: Math.max(0, end - start),
     bytesSent: c.bytesSent,
     bytesReceived: c.bytesReceived,
-    metrics: final ? summarizeSeries(series) : c.series.liveSummaries(series),
+    metrics: c.series.summaries(series, final),
   };
 }
 
