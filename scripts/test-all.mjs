@@ -46,7 +46,8 @@ let failed = 0;
 try {
   const v = JSON.parse(readFileSync(path.join(reports, 'vitest.json'), 'utf8'));
   passed += v.numPassedTests;
-  failed += v.numFailedTests;
+  // A file that fails before its tests run (an import, a describe body that throws) has no failed test: it counts.
+  failed += v.numFailedTests + v.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
 } catch {
   failed += unit === 0 ? 0 : 1;
 }
