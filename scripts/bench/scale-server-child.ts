@@ -5,9 +5,9 @@
  * `node --import tsx scripts/bench/scale-server-child.ts` with DATABASE_URL, CALLSCOPE_* in its environment; speaks
  * ingest-protocol.ts over IPC (`ready`; `stop` → results file, `done`, then an orderly close and exit).
  *
- * The probe works on the bundle as on the sources, without touching lib/: `fs.writeSync` (DumpWriter's writes;
- * `syncBuiltinESMExports` makes imports see the wrapper) and `FileHandle.prototype.datasync` are wrapped before the
- * server loads. A write that starts with the dump magic
+ * The probe works on the bundle as on the sources, without touching lib/: `fs.writeSync` (DumpWriter's writes),
+ * `fs.fdatasync` (its syncs; `syncBuiltinESMExports` makes imports see the wrappers) and, for older DumpWriters
+ * measured against the current one, `FileHandle.prototype.datasync` are wrapped before the server loads. A write that starts with the dump magic
  * (`RTCStatsDump`) is a live dump (DumpWriter writes the header lines and the first frames in one chunk); it is tied
  * to its client by the `bench-conn` query parameter of the header's `url`. For each dump the probe records, in
  * order (DumpWriter never overlaps writes):
@@ -114,6 +114,15 @@ async function installProbe(): Promise<void> {
     record.writes.push(Math.max(0, record.written), nowMs());
     return written;
   }) as typeof fs.writeSync;
+  const fdatasync = fs.fdatasync;
+  fs.fdatasync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+    const record = byFd.get(fd);
+    const covered = Math.max(0, record?.written ?? 0);
+    fdatasync(fd, (err) => {
+      if (record && !err) record.syncs.push(covered, nowMs());
+      callback(err);
+    });
+  }) as typeof fs.fdatasync;
   syncBuiltinESMExports();
   proto.datasync = function (this: FileHandle) {
     const done = datasync.call(this);

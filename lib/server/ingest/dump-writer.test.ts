@@ -39,11 +39,35 @@ test('frames are in the file after the next flush, in order, and the analysis se
   expect(writer.bytesWritten).toBe(Buffer.byteLength(text));
 });
 
-test.skipIf(process.platform !== 'linux')('a write that fails (disk full) does not throw; the close reports it', async () => {
-  const writer = await DumpWriter.create('/dev/full', ['RTCStatsDump', '{}']);
-  writer.append('["custom",null,{},1]');
-  // The timer's flushes fail meanwhile; an uncaught error would fail this test run.
+test.skipIf(process.platform !== 'linux')(
+  'a write that fails (disk full) does not throw; the close reports it',
+  async () => {
+    const writer = await DumpWriter.create('/dev/full', ['RTCStatsDump', '{}']);
+    writer.append('["custom",null,{},1]');
+    // The timer's flushes fail meanwhile; an uncaught error would fail this test run.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(writer.bytesWritten).toBe(0);
+    await expect(writer.close('["close",null,1000,0]')).rejects.toThrow(/ENOSPC/);
+  },
+);
+
+test('writers share one clock: each of many open writers reaches its file, and one closing stops none of the others', async () => {
+  const writers = await Promise.all(
+    Array.from({ length: 200 }, (_, i) =>
+      DumpWriter.create(path.join(dir, `many-${i}.dump`), ['RTCStatsDump', `{"i":${i}}`]),
+    ),
+  );
+  for (const [i, w] of writers.entries()) w.append(`["custom",null,{"i":${i}},1]`);
+  await writers[0].close('["close",null,1000,0]');
+  for (const [i, w] of writers.slice(1).entries()) w.append(`["custom",null,{"again":${i + 1}},1]`);
   await new Promise((resolve) => setTimeout(resolve, 250));
-  expect(writer.bytesWritten).toBe(0);
-  await expect(writer.close('["close",null,1000,0]')).rejects.toThrow(/ENOSPC/);
+  for (let i = 1; i < writers.length; i++) {
+    const lines = (await readFile(path.join(dir, `many-${i}.dump`), 'utf8')).split('\n');
+    expect(lines.slice(1, 4)).toEqual([
+      `{"i":${i}}`,
+      `["custom",null,{"i":${i}},1]`,
+      `["custom",null,{"again":${i}},1]`,
+    ]);
+  }
+  await Promise.all(writers.slice(1).map((w) => w.close()));
 });
