@@ -4,6 +4,8 @@
  * of a thousand holding the pool and the event loop). With `concurrency` 1 (the default) one batch at a time, in the
  * order items were added, so a later item is never written before an earlier one; writes whose order does not matter
  * (new rows) may have several batches in flight, so one waiting for a pool connection does not hold up the next.
+ * With `gatherMs`, a batch waits that long after its first item for others to join: items that arrive spread out
+ * (clients connecting a few hundred a second, each in its own turn) would otherwise go out one per batch.
  */
 
 export type BatchOutcome<O> = { ok: true; value: O } | { ok: false; error: unknown };
@@ -11,17 +13,21 @@ export type BatchOutcome<O> = { ok: true; value: O } | { ok: false; error: unkno
 export class Batcher<I, O> {
   private queue: { item: I; resolve: (value: O) => void; reject: (error: unknown) => void }[] = [];
   private scheduled = false;
+  /** The gathering wait of the next batch, while one runs. */
+  private gathering: NodeJS.Timeout | undefined;
   private inFlight = 0;
   private readonly maxBatch: number;
   private readonly concurrency: number;
+  private readonly gatherMs: number;
 
   /** `write` answers each item's outcome in the items' order; a throw fails every item of the batch. */
   constructor(
     private readonly write: (items: I[]) => Promise<BatchOutcome<O>[]>,
-    options: { maxBatch?: number; concurrency?: number } = {},
+    options: { maxBatch?: number; concurrency?: number; gatherMs?: number } = {},
   ) {
     this.maxBatch = options.maxBatch ?? 500;
     this.concurrency = options.concurrency ?? 1;
+    this.gatherMs = options.gatherMs ?? 0;
   }
 
   add(item: I): Promise<O> {
@@ -32,13 +38,22 @@ export class Batcher<I, O> {
   }
 
   private schedule(): void {
+    if (this.gathering && this.queue.length >= this.maxBatch) {
+      // A full batch goes at once.
+      clearTimeout(this.gathering);
+      this.gathering = undefined;
+      this.scheduled = false;
+    }
     if (this.scheduled || this.inFlight >= this.concurrency || this.queue.length === 0) return;
     this.scheduled = true;
-    // After this turn's I/O callbacks: the connections accepted in the same poll phase share the batch.
-    setImmediate(() => {
+    const run = () => {
+      this.gathering = undefined;
       this.scheduled = false;
       void this.next();
-    });
+    };
+    // After this turn's I/O callbacks: the connections accepted in the same poll phase share the batch.
+    if (this.gatherMs > 0 && this.queue.length < this.maxBatch) this.gathering = setTimeout(run, this.gatherMs);
+    else setImmediate(run);
   }
 
   private async next(): Promise<void> {
